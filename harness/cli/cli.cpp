@@ -1,0 +1,148 @@
+#include "fusebox/harness/cli.hpp"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "fusebox/common/config.hpp"
+
+namespace fusebox::harness {
+
+namespace {
+
+// What a subcommand does today. A subcommand whose issue has not landed says so and exits 2:
+// it never pretends to have run.
+struct Pending {
+  const char* what;   // what the subcommand needs that is not built yet
+  const char* issue;  // where it is built
+};
+
+int not_available(std::ostream& err, const std::string& command, const Pending& pending) {
+  err << "fusebox " << command << ": not available in this build: " << pending.what
+      << " lands with issue " << pending.issue << "; nothing was run\n";
+  return kExitBadInput;
+}
+
+struct Options {
+  std::vector<std::string> scenarios;
+  std::string mode = "live";
+  std::uint64_t seed = 0;
+  std::uint64_t seeds = 0;
+  std::uint64_t from_seed = 1;
+  unsigned jobs = 1;
+  std::string out_dir = "out";
+  std::string config;
+  std::string gateway_url;
+  std::string simulator_url;
+  std::string result;
+};
+
+// Syntax-checks each scenario file. Schema and semantic checks come with the harness.
+int validate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+  for (const std::string& file : files) {
+    try {
+      (void)ConfigDocument::load_file(file);
+    } catch (const ConfigError& e) {
+      err << e.what() << "\n";
+      return kExitBadInput;
+    }
+    out << file << ": JSON syntax ok\n";
+  }
+  return not_available(err, "validate",
+                       {"checking scenarios against the schema and their semantics", "#5"});
+}
+
+void add_run(CLI::App& app, Options& o) {
+  auto* run = app.add_subcommand(
+      "run",
+      "Run scenarios against the gateway and the channel simulator; write result.json, "
+      "junit.xml and report.html. Exit 0 when every assertion holds, 1 when one fails.");
+  run->add_option("SCENARIO", o.scenarios, "Scenario files, or folders of them")->required();
+  run->add_option("--mode", o.mode, "live: real processes on loopback; sim: virtual time")
+      ->check(CLI::IsMember({"live", "sim"}))
+      ->capture_default_str();
+  run->add_option("--seed", o.seed, "Master seed (overrides the scenario's)");
+  run->add_option("--out", o.out_dir, "Folder for the run's outputs")->capture_default_str();
+  run->add_option("--gateway", o.gateway_url,
+                  "Use a running gateway at URL instead of starting one");
+  run->add_option("--simulator", o.simulator_url, "Use a running simulator at URL");
+}
+
+void add_subcommands(CLI::App& app, Options& o) {
+  add_run(app, o);
+  auto* capacity = app.add_subcommand(
+      "capacity", "Find the highest TPS that still meets the scenario's SLOs, and the knee");
+  capacity->add_option("SCENARIO", o.scenarios, "Scenario file")->required()->expected(1);
+  capacity->add_option("--out", o.out_dir, "Folder for the run's outputs")->capture_default_str();
+
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run a scenario in sim mode over many seeds; print every failing seed");
+  sweep->add_option("SCENARIO", o.scenarios, "Scenario file")->required()->expected(1);
+  sweep->add_option("--seeds", o.seeds, "How many seeds")
+      ->required()
+      ->check(CLI::Range(1, 1'000'000));
+  sweep->add_option("--from", o.from_seed, "First seed")->capture_default_str();
+  sweep->add_option("--jobs", o.jobs, "Parallel runs")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check scenario files; errors name file, line and path");
+  validate_cmd->add_option("SCENARIO", o.scenarios, "Scenario files")->required();
+
+  auto* simulator = app.add_subcommand(
+      "simulator", "Start the channel simulator on 127.0.0.1; print one JSON ready line");
+  simulator->add_option("--config", o.config, "Simulator config file");
+
+  auto* gateway = app.add_subcommand(
+      "gateway", "Start the reference gateway on 127.0.0.1; print one JSON ready line");
+  gateway->add_option("--config", o.config, "Gateway config file");
+  gateway->add_option("--simulator", o.simulator_url, "Take channels from a running simulator");
+
+  auto* report =
+      app.add_subcommand("report", "Render a run's result.json into junit.xml and report.html");
+  report->add_option("RESULT", o.result, "A result.json file")->required();
+  report->add_option("--out", o.out_dir, "Folder for the rendered files");
+}
+
+int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostream& err) {
+  const std::string name = app.get_subcommands().front()->get_name();
+  if (name == "validate") return validate(o.scenarios, out, err);
+  if (name == "run") {
+    return not_available(err, name,
+                         o.mode == "sim" ? Pending{"the virtual-time runner", "#6"}
+                                         : Pending{"the scenario harness", "#5"});
+  }
+  if (name == "capacity") return not_available(err, name, {"the capacity search", "#5"});
+  if (name == "sweep") return not_available(err, name, {"the virtual-time runner", "#6"});
+  if (name == "simulator") return not_available(err, name, {"the channel simulator", "#3"});
+  if (name == "gateway") return not_available(err, name, {"the reference gateway", "#4"});
+  return not_available(err, name, {"report rendering", "#5"});
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "fusebox: a channel simulator and chaos test harness for payment gateways.\n"
+      "Exit codes: 0 success, 1 a check failed, 2 bad input or start-up failure.",
+      "fusebox"};
+  app.set_version_flag("--version", std::string("fusebox ") + FUSEBOX_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  Options options;
+  add_subcommands(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0; anything else is bad input.
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  return dispatch(app, options, out, err);
+}
+
+}  // namespace fusebox::harness

@@ -1,0 +1,171 @@
+// Proves the `fusebox` binary keeps its command-line contract: subcommands, --help,
+// --version, and exit code 2 for bad input or a subcommand that has not landed yet.
+#include <chrono>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+extern char** environ;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Runs the real binary with stdout and stderr sent to files; kills it (by its PID) if it has
+// not finished within 30 s, so a hang fails the test instead of stalling CI.
+Result run_fusebox(const std::vector<std::string>& args) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
+  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
+  std::vector<std::string> argv_storage{FUSEBOX_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, FUSEBOX_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  Result result;
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
+    return result;
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ADD_FAILURE() << "fusebox did not exit within 30 s";
+      return result;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+  return result;
+}
+
+std::string context(const Result& r) { return "stdout:\n" + r.out + "\nstderr:\n" + r.err; }
+
+TEST(CliTest, HelpListsEverySubcommand) {
+  const Result r = run_fusebox({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  for (const char* sub :
+       {"run", "capacity", "sweep", "validate", "simulator", "gateway", "report"}) {
+    EXPECT_NE(r.out.find(std::string("\n  ") + sub), std::string::npos) << sub << "\n"
+                                                                        << context(r);
+  }
+}
+
+TEST(CliTest, EverySubcommandHasHelp) {
+  for (const char* sub :
+       {"run", "capacity", "sweep", "validate", "simulator", "gateway", "report"}) {
+    const Result r = run_fusebox({sub, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << sub << "\n" << context(r);
+    EXPECT_NE(r.out.find("Usage:"), std::string::npos) << sub << "\n" << context(r);
+  }
+}
+
+TEST(CliTest, VersionPrintsTheProjectVersion) {
+  const Result r = run_fusebox({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_EQ(r.out.rfind("fusebox 0.", 0), 0U) << context(r);
+}
+
+TEST(CliTest, NoSubcommandIsBadInput) {
+  const Result r = run_fusebox({});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+}
+
+TEST(CliTest, UnknownSubcommandOrOptionIsBadInput) {
+  EXPECT_EQ(run_fusebox({"explode"}).exit_code, 2);
+  EXPECT_EQ(run_fusebox({"run", "x.json", "--no-such-flag"}).exit_code, 2);
+  EXPECT_EQ(run_fusebox({"run", "x.json", "--mode", "warp"}).exit_code, 2);
+  EXPECT_EQ(run_fusebox({"sweep", "x.json"}).exit_code, 2) << "--seeds is required";
+  EXPECT_EQ(run_fusebox({"sweep", "x.json", "--seeds", "0"}).exit_code, 2);
+}
+
+TEST(CliTest, ValidateMissingFileExits2WithOneLineNamingTheFile) {
+  const Result r = run_fusebox({"validate", "missing.json"});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_EQ(r.err, "missing.json: cannot read: No such file or directory\n") << context(r);
+}
+
+TEST(CliTest, ValidateReportsSyntaxErrorsWithLineAndColumn) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / "fusebox_bad_scenario.json";
+  {
+    std::ofstream out(path);
+    out << "// broken on purpose\n{\n  \"seed\": 1,,\n}\n";
+  }
+  const Result r = run_fusebox({"validate", path.string()});
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_EQ(r.err.rfind(path.string() + ":3:13: syntax error", 0), 0U) << context(r);
+}
+
+TEST(CliTest, ValidateSaysWhatItCannotCheckYet) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / "fusebox_ok_scenario.json";
+  {
+    std::ofstream out(path);
+    out << "{\"seed\": 1}\n";
+  }
+  const Result r = run_fusebox({"validate", path.string()});
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.exit_code, 2) << "cannot vouch for a scenario it did not check\n" << context(r);
+  EXPECT_NE(r.out.find("JSON syntax ok"), std::string::npos) << context(r);
+  EXPECT_NE(r.err.find("not available in this build"), std::string::npos) << context(r);
+}
+
+TEST(CliTest, SubcommandsNotLandedSayWhereTheyLandAndExit2) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"run", "scenarios"}, "#5"},
+      {{"run", "scenarios", "--mode", "sim"}, "#6"},
+      {{"capacity", "scenarios/peak-sale.json"}, "#5"},
+      {{"sweep", "s.json", "--seeds", "10"}, "#6"},
+      {{"simulator"}, "#3"},
+      {{"gateway"}, "#4"},
+      {{"report", "result.json"}, "#5"},
+  };
+  for (const auto& [args, issue] : cases) {
+    const Result r = run_fusebox(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << context(r);
+    EXPECT_NE(r.err.find("not available in this build"), std::string::npos) << context(r);
+    EXPECT_NE(r.err.find(issue), std::string::npos) << context(r);
+    EXPECT_EQ(r.out, "") << "must not print anything that looks like a result\n" << context(r);
+  }
+}
+
+}  // namespace
