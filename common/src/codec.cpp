@@ -64,17 +64,24 @@ std::size_t count_padding(std::string_view text) {
 }  // namespace
 
 std::string base64_encode(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t count = std::min<std::size_t>(3, bytes.size() - i);
-    std::uint32_t bits = 0;
-    for (std::size_t j = 0; j < 3; ++j) {
-      bits = (bits << 8) | (j < count ? bytes[i + j] : 0U);
-    }
-    for (std::size_t j = 0; j < 4; ++j) {
-      out.push_back(j <= count ? kBase64Alphabet[(bits >> (18 - 6 * j)) & 0x3fU] : '=');
-    }
+  std::string out((bytes.size() + 2) / 3 * 4, '=');
+  std::size_t o = 0;
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {  // whole groups: no branches per character
+    const std::uint32_t bits =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    out[o++] = kBase64Alphabet[(bits >> 18) & 0x3fU];
+    out[o++] = kBase64Alphabet[(bits >> 12) & 0x3fU];
+    out[o++] = kBase64Alphabet[(bits >> 6) & 0x3fU];
+    out[o++] = kBase64Alphabet[bits & 0x3fU];
+  }
+  const std::size_t rest = bytes.size() - i;  // 0, 1 or 2 bytes, padded with '='
+  if (rest > 0) {
+    const std::uint32_t bits =
+        (std::uint32_t{bytes[i]} << 16) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0U);
+    out[o++] = kBase64Alphabet[(bits >> 18) & 0x3fU];
+    out[o++] = kBase64Alphabet[(bits >> 12) & 0x3fU];
+    if (rest == 2) out[o] = kBase64Alphabet[(bits >> 6) & 0x3fU];
   }
   return out;
 }

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fusebox/common/codec.hpp"
+
 namespace fusebox {
 namespace {
 
@@ -25,8 +27,8 @@ constexpr std::array<double, 11> kPercentiles = {0, 1, 10, 25, 50, 75, 90, 99, 9
 constexpr std::array<std::uint64_t, 11> kPercentilesInMillionths = {
     0, 10'000, 100'000, 250'000, 500'000, 750'000, 900'000, 990'000, 999'000, 999'900, 1'000'000};
 
-constexpr char kBase64UrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 HistogramConfig small_config() { return HistogramConfig{1, 1'000, 2}; }
 
@@ -122,27 +124,8 @@ Histogram full_latency_histogram() {
   return histogram;
 }
 
-// ---- Test-local encoders, written independently of histogram.cpp to pin the format. ----
-
-std::string base64url(const std::string& bytes) {
-  std::string text;
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group =
-        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-        static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6)
-      text.push_back(kBase64UrlAlphabet[(group >> shift) & 63]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 0) return text;
-  std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-  if (rest == 2) group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-  for (std::size_t k = 0; k <= rest; ++k)
-    text.push_back(kBase64UrlAlphabet[(group >> (18 - 6 * k)) & 63]);
-  return text;
-}
+// ---- A test-local payload writer, independent of histogram_serialize.cpp, to pin the format;
+// the outer base64 layer is codec.hpp's, which codec_test.cpp pins. ----
 
 class Payload {
  public:
@@ -160,7 +143,7 @@ class Payload {
     return uvarint((static_cast<std::uint64_t>(value) << 1) ^
                    static_cast<std::uint64_t>(value >> 63));
   }
-  [[nodiscard]] std::string text() const { return "hdr1:" + base64url(data_); }
+  [[nodiscard]] std::string text() const { return "hdr1:" + base64_encode(data_); }
 
  private:
   std::string data_;
@@ -571,9 +554,14 @@ TEST(HistogramSerializeTest, RoundTripsAnEmptyHistogram) {
 TEST(HistogramSerializeTest, RoundTripsAFullHistogram) {
   const Histogram histogram = full_latency_histogram();
   const std::string text = histogram.serialize();
-  for (const char c : text) {
-    ASSERT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':')
-        << "not printable base64url: " << static_cast<int>(c);
+  ASSERT_EQ(text.rfind("hdr1:", 0), 0U);
+  const std::string base64 = text.substr(5);
+  const std::size_t unpadded = base64.find_last_not_of('=') + 1;
+  EXPECT_EQ(base64.size() % 4, 0U);
+  EXPECT_LE(base64.size() - unpadded, 2U) << "at most two '=', and only at the end";
+  for (const char c : base64.substr(0, unpadded)) {
+    ASSERT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')
+        << "not standard base64: " << static_cast<int>(c);
   }
   std::string error;
   const std::optional<Histogram> decoded = Histogram::deserialize(text, &error);
@@ -628,6 +616,9 @@ TEST(HistogramSerializeTest, WritesTheDocumentedFormat) {
   const std::string expected =
       small_header(3, 0, 3, 300, 306).zigzag(-3).zigzag(2).zigzag(-(278 - 4)).zigzag(1).text();
   EXPECT_EQ(histogram.serialize(), expected);
+  // Pinned without any encoder: "FBH" 1, varints 1, 1000, 2 and six zeros (14 bytes, so the
+  // base64 ends in one '=').
+  EXPECT_EQ(Histogram(small_config()).serialize(), "hdr1:RkJIAQHoBwIAAAAAAAA=");
 }
 
 TEST(HistogramDeserializeTest, RejectsEachKindOfCorruptionWithAClearMessage) {
@@ -641,10 +632,17 @@ TEST(HistogramDeserializeTest, RejectsEachKindOfCorruptionWithAClearMessage) {
 
   rejects("", "does not start with 'hdr1:'");
   rejects("hdr2:" + valid.text().substr(5), "does not start with 'hdr1:'");
-  rejects("hdr1:AB!D", "invalid base64url character (byte 33) at offset 7");
-  rejects("hdr1:AB=D", "invalid base64url character");
-  rejects("hdr1:ABCDE", "impossible length");
-  rejects("hdr1:AB", "non-zero padding bits");
+  const std::string not_base64 =
+      "payload after 'hdr1:' is not valid base64 (standard alphabet, '=' padding";
+  rejects("hdr1:AB!D", not_base64);  // a character outside any base64 alphabet
+  rejects("hdr1:AB-D", not_base64);  // base64url's alphabet is not accepted
+  rejects("hdr1:AB_D", not_base64);
+  rejects("hdr1:AB=D", not_base64);          // padding before the end
+  rejects("hdr1:ABCDE", not_base64);         // length not a multiple of 4
+  rejects("hdr1:AB", not_base64);            // unpadded
+  rejects(valid.text() + "\n", not_base64);  // no whitespace, not even a final newline
+  rejects("hdr1:AB==", not_base64);  // non-zero unused bits: "AA==" is the canonical spelling
+  rejects("hdr1:ABC=", not_base64);  // non-zero unused bits: "ABA=" is the canonical spelling
   rejects(Payload().bytes("FBX\x01").uvarint(1).text(), "bad magic");
   rejects(Payload().bytes("FB").text(), "bad magic");
   rejects(Payload().bytes("FBH").text(), "ends before the format version");
@@ -733,8 +731,7 @@ TEST(HistogramDeserializeTest, SingleByteMutationsNeverCrash) {
     std::string text = valid;
     const std::size_t at = position(rng);
     // Mostly valid base64 digits, so the mutation reaches the payload checks.
-    text[at] =
-        i % 10 == 0 ? static_cast<char>(any_byte(rng)) : kBase64UrlAlphabet[base64_digit(rng)];
+    text[at] = i % 10 == 0 ? static_cast<char>(any_byte(rng)) : kBase64Alphabet[base64_digit(rng)];
     SCOPED_TRACE("mutation " + std::to_string(i) + " at " + std::to_string(at));
     std::string error;
     const std::optional<Histogram> histogram = Histogram::deserialize(text, &error);

@@ -130,10 +130,12 @@ class Histogram {
     return sizeof(Histogram) + counts_.size() * sizeof(std::uint64_t);
   }
 
-  // "hdr1:" + unpadded base64url of: "FBH" 0x01, then unsigned LEB128 varints lowest,
-  // highest, digits, count, overflow_count, min, max, sum (low 64 bits), sum (high 64 bits),
-  // then the counters from index 0 up to the slot of max() as ZigZag LEB128 varints, where a
-  // run of k empty slots is written as the single number -k (HdrHistogram's V2 idea).
+  // "hdr1:" + standard padded base64 (RFC 4648 section 4: A-Z a-z 0-9 + /, '=' padding; the
+  // codec.hpp encoding) of: "FBH" 0x01, then unsigned LEB128 varints lowest, highest, digits,
+  // count, overflow_count, min, max, sum (low 64 bits), sum (high 64 bits), then the counters
+  // from index 0 up to the slot of max() as ZigZag LEB128 varints, where a run of k empty
+  // slots is written as the single number -k (HdrHistogram's V2 idea). The text may hold '+',
+  // '/' and '=', so escape it before putting it in a URL or a file name.
   [[nodiscard]] std::string serialize() const;
   // Validates everything; on failure returns nullopt and, when error is not null, says why.
   [[nodiscard]] static std::optional<Histogram> deserialize(std::string_view text,
@@ -157,6 +159,8 @@ class Histogram {
   [[nodiscard]] std::uint64_t lowest_of_index(std::size_t index) const;
   [[nodiscard]] std::uint64_t highest_of_index(std::size_t index) const;
   [[nodiscard]] std::int64_t reported_value(std::size_t index) const;
+  // Empty when the config is legal, else which field is out of range and why.
+  [[nodiscard]] static std::string config_error(const HistogramConfig& config);
   [[nodiscard]] static std::optional<Histogram> decode(std::string_view text, std::string& why);
   [[nodiscard]] bool adopt_totals(std::uint64_t total, std::uint64_t overflow, std::uint64_t min,
                                   std::uint64_t max, Sum sum, std::string& why);
