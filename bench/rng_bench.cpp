@@ -1,6 +1,7 @@
 // PRNG and distribution draw costs. Targets (issue #2): at least 500 million 64-bit draws
 // per second; a lognormal draw under 20 ns.
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -110,6 +111,31 @@ void BM_LibmLog(benchmark::State& state) { unary<libm_log>(state, 0, 1); }
 BENCHMARK(BM_LibmLog);
 void BM_InverseNormalCdf(benchmark::State& state) { unary<inverse_normal_cdf>(state, 0, 1); }
 BENCHMARK(BM_InverseNormalCdf);
+
+}  // namespace
+}  // namespace fusebox
+
+namespace fusebox {
+namespace {
+
+// Same-run peers: what the standard library offers instead (and why we do not use it: its
+// distributions give different numbers on libstdc++ and libc++).
+void BM_PeerStdMt19937_64(benchmark::State& state) {
+  std::mt19937_64 engine(42);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(engine());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_PeerStdMt19937_64);
+
+void BM_PeerStdLognormal(benchmark::State& state) {
+  std::mt19937_64 engine(42);
+  std::lognormal_distribution<double> dist(std::log(20.0), std::log(250.0 / 20.0) / kZ99);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(dist(engine));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_PeerStdLognormal);
 
 }  // namespace
 }  // namespace fusebox
