@@ -24,16 +24,6 @@ constexpr std::size_t kMaxPemBytes = std::size_t{4} * 1024 * 1024;
 // The queue holds at most 16 entries; the first few carry the cause, the rest are noise.
 constexpr int kMaxReportedErrors = 4;
 
-template <auto Free>
-struct FreeWith {
-  template <class T>
-  void operator()(T* object) const noexcept {
-    Free(object);
-  }
-};
-template <class T, auto Free>
-using Owned = std::unique_ptr<T, FreeWith<Free>>;
-
 using BioHandle = Owned<BIO, BIO_free_all>;
 using MdCtxHandle = Owned<EVP_MD_CTX, EVP_MD_CTX_free>;
 using PkeyCtxHandle = Owned<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;

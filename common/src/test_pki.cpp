@@ -29,16 +29,6 @@ constexpr std::size_t kMaxCommonNameBytes = 64;
 // RFC 1035's limit on a full domain name in text form.
 constexpr std::size_t kMaxDnsNameBytes = 253;
 
-template <auto Free>
-struct FreeWith {
-  template <class T>
-  void operator()(T* object) const noexcept {
-    Free(object);
-  }
-};
-template <class T, auto Free>
-using Owned = std::unique_ptr<T, FreeWith<Free>>;
-
 [[noreturn]] void fail(const std::string& what) {
   throw CryptoError(what + ": " + drain_openssl_errors());
 }

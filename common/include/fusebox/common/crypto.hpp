@@ -46,6 +46,18 @@ enum class SignatureAlgorithm { rsa_sha256, ecdsa_p256_sha256, ed25519 };
 [[nodiscard]] std::string_view to_string(SignatureAlgorithm algorithm);
 [[nodiscard]] std::optional<SignatureAlgorithm> parse_signature_algorithm(std::string_view name);
 
+// Owns any OpenSSL object and frees it with its own free function, e.g.
+// Owned<BIO, BIO_free_all>. For file-local handles; the public ones follow.
+template <auto Free>
+struct FreeWith {
+  template <class T>
+  void operator()(T* object) const noexcept {
+    Free(object);
+  }
+};
+template <class T, auto Free>
+using Owned = std::unique_ptr<T, FreeWith<Free>>;
+
 // Frees each OpenSSL object type with its own free function.
 struct OpenSslDeleter {
   void operator()(EVP_PKEY* pkey) const noexcept;
