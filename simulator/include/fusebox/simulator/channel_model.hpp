@@ -1,0 +1,157 @@
+#pragma once
+// One channel's behaviour as a pure state machine: requests and timer firings go in with
+// `now`, decisions and effects come out. It owns the channel's orders and refunds, the
+// outcome model (the user pays, is declined or walks away), the notification engine with its
+// retry schedule, the active faults and the ground-truth ledger. No sockets, no clock, no
+// threads: the live servers and the virtual-time runner drive the same object.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fusebox/common/distribution.hpp"
+#include "fusebox/common/rng.hpp"
+#include "fusebox/simulator/capacity.hpp"
+#include "fusebox/simulator/faults.hpp"
+#include "fusebox/simulator/ledger.hpp"
+#include "fusebox/simulator/model_types.hpp"
+
+namespace fusebox::sim {
+
+struct OutcomeConfig {
+  // Of the orders a pay request creates: the user pays and the charge succeeds, the charge is
+  // declined, or (the rest) the user walks away and the order expires unpaid.
+  double success_p = 0.95;
+  double decline_p = 0.02;
+  Distribution pay_after_ms = Distribution::lognormal(5'000, 60'000);
+  TimeNs expire_after_ns = from_s(1'800);
+};
+
+struct RefundConfig {
+  double success_p = 0.98;
+  Distribution complete_after_ms = Distribution::lognormal(60'000, 3'600'000);
+};
+
+struct NotifyConfig {
+  bool enabled = true;
+  // Delay before attempt k+1 after attempt k went unacknowledged; past the end, give up.
+  std::vector<TimeNs> retry_after_ns{from_s(15),   from_s(15),     from_s(30),    from_s(180),
+                                     from_s(600),  from_s(1200),   from_s(1800),  from_s(1800),
+                                     from_s(3600), from_s(10'800), from_s(21'600)};
+};
+
+struct ChannelModelConfig {
+  std::string name = "channel";
+  // Bank style: the pay answer carries the final result. Wallet style: pay creates an order,
+  // the user pays later, and a notification reports it.
+  bool synchronous_pay = false;
+  std::array<Distribution, kOperationCount> latency_ms{
+      Distribution::lognormal(20, 120), Distribution::lognormal(10, 60),
+      Distribution::lognormal(30, 200), Distribution::lognormal(10, 60),
+      Distribution::lognormal(15, 80),  Distribution::lognormal(200, 1'000)};
+  CapacityConfig capacity;
+  OutcomeConfig outcome;
+  RefundConfig refund;
+  NotifyConfig notify;
+  std::size_t max_orders = 20'000'000;  // past this, pay answers a system error
+};
+
+struct ChannelCounters {
+  std::array<std::uint64_t, kOperationCount> requests{};
+  std::uint64_t rejected_by_capacity = 0;
+  std::uint64_t faulted = 0;  // answered with anything but `normal` delivery
+  std::uint64_t notifications_created = 0;
+  std::uint64_t notification_attempts = 0;  // delivered attempts, duplicates included
+  std::uint64_t notifications_acked = 0;
+  std::uint64_t notifications_lost = 0;  // lost entirely
+  std::uint64_t notification_attempts_lost = 0;
+  std::uint64_t notifications_given_up = 0;  // retry schedule exhausted
+  std::uint64_t forged_notifications = 0;
+};
+
+class ChannelModel {
+ public:
+  ChannelModel(ChannelModelConfig config, std::uint64_t master_seed);
+
+  [[nodiscard]] Decision handle(TimeNs now_ns, const Request& request, Effects& effects);
+  void on_timer(TimeNs now_ns, std::uint64_t token, Effects& effects);
+  // The driver's report on one delivered attempt: `acked` only for the family's exact ACK.
+  void on_notification_result(TimeNs now_ns, std::uint64_t notification_id, int attempt, bool acked,
+                              Effects& effects);
+
+  [[nodiscard]] FaultTable& faults() { return faults_; }
+  [[nodiscard]] const Ledger& ledger() const { return ledger_; }
+  [[nodiscard]] const ChannelCounters& counters() const { return counters_; }
+  [[nodiscard]] const ChannelModelConfig& config() const { return config_; }
+  [[nodiscard]] std::optional<PaymentView> payment(std::string_view order_id) const;
+  // A channel accepts connections unless a refuse_connections fault covers the node.
+  [[nodiscard]] bool accepting(TimeNs now_ns, int node) const {
+    return faults_.accepting(now_ns, node);
+  }
+
+ private:
+  enum class Planned : std::uint8_t { pay, decline, abandon };
+  struct Order {
+    PaymentView view;
+    TimeNs created_at_ns = 0;
+    Planned planned = Planned::pay;
+    std::int64_t refunded_minor = 0;  // succeeded plus in flight
+  };
+  struct Refund {
+    RefundView view;
+    std::size_t order = 0;
+    bool will_succeed = true;
+  };
+  struct PendingNotification {
+    NotificationKind kind = NotificationKind::payment;
+    std::size_t index = 0;  // into orders_ or refunds_
+    int attempt = 0;        // the attempt awaiting a result (0: none sent yet)
+    bool done = false;      // acknowledged, lost or given up
+    bool forged_copy = false;
+    bool unknown_order_copy = false;
+  };
+
+  [[nodiscard]] Answer pay(TimeNs now_ns, const Request& request, const RequestFaults& faults,
+                           Effects& effects);
+  [[nodiscard]] Answer query(TimeNs now_ns, const Request& request, const RequestFaults& faults);
+  [[nodiscard]] Answer refund(TimeNs now_ns, const Request& request, Effects& effects);
+  [[nodiscard]] Answer refund_query(const Request& request) const;
+  [[nodiscard]] Answer close(TimeNs now_ns, const Request& request);
+  [[nodiscard]] Answer process(TimeNs now_ns, const Request& request, const RequestFaults& faults,
+                               Effects& effects);
+  [[nodiscard]] TimeNs service_time(Operation operation, const RequestFaults& faults);
+
+  void settle_payment(TimeNs now_ns, std::size_t order, Effects& effects);
+  void expire(TimeNs now_ns, std::size_t order);
+  void complete_refund(TimeNs now_ns, std::size_t refund, Effects& effects);
+  void record(TimeNs now_ns, LedgerEvent event, const Order& order, const Refund* refund = nullptr);
+
+  // Notification engine (notifier.cpp).
+  void notify(TimeNs now_ns, NotificationKind kind, std::size_t index, Effects& effects);
+  void send_attempt(TimeNs now_ns, std::size_t id, Effects& effects);
+  void schedule_retry(TimeNs now_ns, std::size_t id, Effects& effects);
+  void replay(std::size_t id, Effects& effects);
+  [[nodiscard]] Notification build(std::size_t id) const;
+
+  ChannelModelConfig config_;
+  Rng latency_rng_;
+  Rng outcome_rng_;
+  Rng fault_rng_;
+  Rng notify_rng_;
+  CapacityModel capacity_;
+  FaultTable faults_;
+  Ledger ledger_;
+  ChannelCounters counters_;
+  std::vector<Order> orders_;
+  std::unordered_map<std::string, std::size_t> order_index_;  // lookups only, never iterated
+  std::vector<Refund> refunds_;
+  std::unordered_map<std::string, std::size_t> refund_index_;
+  std::vector<PendingNotification> notifications_;  // id = index + 1
+  std::uint64_t next_txn_ = 1;
+};
+
+}  // namespace fusebox::sim

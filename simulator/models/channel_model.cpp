@@ -1,0 +1,300 @@
+#include "fusebox/simulator/channel_model.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "timer_token.hpp"
+
+namespace fusebox::sim {
+
+using detail::make_token;
+using detail::TimerKind;
+
+namespace {
+
+TimeNs ms_to_ns(double ms) { return static_cast<TimeNs>(std::llround(std::max(0.0, ms) * 1e6)); }
+
+Answer error(AnswerCode code, std::string reason) {
+  Answer answer;
+  answer.code = code;
+  answer.reason = std::move(reason);
+  return answer;
+}
+
+}  // namespace
+
+ChannelModel::ChannelModel(ChannelModelConfig config, std::uint64_t master_seed)
+    : config_(std::move(config)),
+      latency_rng_(Rng::stream(master_seed, "sim." + config_.name + ".latency")),
+      outcome_rng_(Rng::stream(master_seed, "sim." + config_.name + ".outcome")),
+      fault_rng_(Rng::stream(master_seed, "sim." + config_.name + ".faults")),
+      notify_rng_(Rng::stream(master_seed, "sim." + config_.name + ".notify")),
+      capacity_(config_.capacity) {}
+
+Decision ChannelModel::handle(TimeNs now_ns, const Request& request, Effects& effects) {
+  ++counters_.requests[static_cast<std::size_t>(request.operation)];
+  const RequestFaults faults =
+      faults_.for_request(now_ns, request.operation, request.node, fault_rng_);
+  Decision decision;
+  const auto completes_ns = capacity_.admit(now_ns, service_time(request.operation, faults));
+  if (!completes_ns) {  // every server busy and the queue full: the channel sheds the request
+    ++counters_.rejected_by_capacity;
+    decision.answer = error(AnswerCode::system_error, "system busy");
+    decision.delivery = Delivery::too_many_requests;
+    decision.retry_after_ns = from_s(1);
+    decision.respond_at_ns = now_ns;
+    return decision;
+  }
+  decision.respond_at_ns = *completes_ns + faults.extra_delay_ns;
+  decision.delivery = faults.delivery;
+  decision.retry_after_ns = faults.retry_after_ns;
+  if (faults.delivery != Delivery::normal || faults.extra_delay_ns > 0) ++counters_.faulted;
+  if (!faults.processed || faults.system_error) {
+    decision.answer = error(AnswerCode::system_error, "system error, retry later");
+    return decision;
+  }
+  decision.answer = process(now_ns, request, faults, effects);
+  return decision;
+}
+
+TimeNs ChannelModel::service_time(Operation operation, const RequestFaults& faults) {
+  const Distribution& dist = faults.latency_ms
+                                 ? *faults.latency_ms
+                                 : config_.latency_ms[static_cast<std::size_t>(operation)];
+  return ms_to_ns(dist.sample(latency_rng_) * faults.latency_factor);
+}
+
+Answer ChannelModel::process(TimeNs now_ns, const Request& request, const RequestFaults& faults,
+                             Effects& effects) {
+  switch (request.operation) {
+    case Operation::pay:
+      return pay(now_ns, request, faults, effects);
+    case Operation::query:
+      return query(now_ns, request, faults);
+    case Operation::refund:
+      return refund(now_ns, request, effects);
+    case Operation::refund_query:
+      return refund_query(request);
+    case Operation::close:
+      return close(now_ns, request);
+    case Operation::statement:
+      return Answer{};
+  }
+  return error(AnswerCode::invalid_request, "unknown operation");
+}
+
+Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFaults& faults,
+                         Effects& effects) {
+  if (request.order_id.empty()) return error(AnswerCode::invalid_request, "missing order id");
+  if (request.amount_minor <= 0) return error(AnswerCode::invalid_request, "amount must be > 0");
+  if (const auto it = order_index_.find(request.order_id); it != order_index_.end()) {
+    const Order& existing = orders_[it->second];  // the channel dedupes by order id
+    if (existing.view.amount_minor != request.amount_minor ||
+        existing.view.currency != request.currency) {
+      return error(AnswerCode::conflict, "order id already used with another amount");
+    }
+    Answer answer;
+    answer.payment = existing.view;
+    return answer;
+  }
+  if (orders_.size() >= config_.max_orders)
+    return error(AnswerCode::system_error, "order table full");
+  const std::size_t index = orders_.size();
+  Order& order = orders_.emplace_back();
+  order.view = PaymentView{
+      request.order_id, PaymentState::paying, request.amount_minor, request.currency, "", 0};
+  order.created_at_ns = now_ns;
+  order_index_.emplace(request.order_id, index);
+  record(now_ns, LedgerEvent::order_created, order);
+
+  const double u = outcome_rng_.next_double();  // drawn for every order, so streams stay aligned
+  const OutcomeConfig& outcome = config_.outcome;
+  if (faults.decline) {
+    order.planned = Planned::decline;
+  } else if (config_.synchronous_pay) {
+    order.planned = u * (outcome.success_p + outcome.decline_p) < outcome.success_p
+                        ? Planned::pay
+                        : Planned::decline;
+  } else {
+    order.planned = u < outcome.success_p                       ? Planned::pay
+                    : u < outcome.success_p + outcome.decline_p ? Planned::decline
+                                                                : Planned::abandon;
+  }
+  if (faults.decline || (config_.synchronous_pay && !faults.processing)) {
+    settle_payment(now_ns, index, effects);  // the answer carries the final result
+    Answer answer;
+    answer.payment = orders_[index].view;
+    if (answer.payment.state == PaymentState::failed) {
+      answer.code = AnswerCode::declined;
+      answer.reason = "insufficient funds";
+    }
+    return answer;
+  }
+  const TimeNs settle_after_ns = config_.synchronous_pay
+                                     ? faults.processing_ns
+                                     : ms_to_ns(outcome.pay_after_ms.sample(outcome_rng_));
+  effects.timers.push_back(
+      {now_ns + settle_after_ns, make_token(TimerKind::settle_payment, index)});
+  if (!config_.synchronous_pay) {
+    effects.timers.push_back(
+        {now_ns + outcome.expire_after_ns, make_token(TimerKind::expire_order, index)});
+  }
+  Answer answer;
+  answer.payment = order.view;
+  return answer;
+}
+
+Answer ChannelModel::query(TimeNs now_ns, const Request& request, const RequestFaults& faults) {
+  const auto it = order_index_.find(request.order_id);
+  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
+  const Order& order = orders_[it->second];
+  if (faults.query_not_found && now_ns - order.created_at_ns < faults.query_not_found_ns) {
+    return error(AnswerCode::not_found, "order not found");  // the channel's replica lags
+  }
+  Answer answer;
+  answer.payment = order.view;
+  return answer;
+}
+
+Answer ChannelModel::close(TimeNs now_ns, const Request& request) {
+  const auto it = order_index_.find(request.order_id);
+  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
+  Order& order = orders_[it->second];
+  if (order.view.state == PaymentState::paying) {
+    order.view.state = PaymentState::closed;
+    record(now_ns, LedgerEvent::closed, order);
+  }
+  if (order.view.state != PaymentState::closed) {
+    return error(AnswerCode::order_not_payable,
+                 "order already " + std::string(to_string(order.view.state)));
+  }
+  Answer answer;
+  answer.payment = order.view;
+  return answer;
+}
+
+Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effects) {
+  const auto it = order_index_.find(request.order_id);
+  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
+  if (const auto r = refund_index_.find(request.refund_id); r != refund_index_.end()) {
+    const Refund& existing = refunds_[r->second];
+    if (existing.view.amount_minor != request.amount_minor ||
+        existing.view.order_id != request.order_id) {
+      return error(AnswerCode::conflict, "refund id already used with another amount or order");
+    }
+    Answer answer;
+    answer.refund = existing.view;
+    return answer;
+  }
+  Order& order = orders_[it->second];
+  if (order.view.state != PaymentState::paid)
+    return error(AnswerCode::order_not_payable, "order not paid");
+  if (request.refund_id.empty()) return error(AnswerCode::invalid_request, "missing refund id");
+  if (request.amount_minor <= 0 ||
+      order.refunded_minor + request.amount_minor > order.view.amount_minor) {
+    return error(AnswerCode::invalid_request, "refund amount exceeds the refundable amount");
+  }
+  const std::size_t index = refunds_.size();
+  Refund& refund = refunds_.emplace_back();
+  refund.view = RefundView{request.order_id, request.refund_id, RefundState::processing,
+                           request.amount_minor};
+  refund.order = it->second;
+  refund.will_succeed = outcome_rng_.chance(config_.refund.success_p);
+  order.refunded_minor += request.amount_minor;
+  refund_index_.emplace(request.refund_id, index);
+  record(now_ns, LedgerEvent::refund_accepted, order, &refund);
+  const TimeNs after_ns = ms_to_ns(config_.refund.complete_after_ms.sample(outcome_rng_));
+  effects.timers.push_back({now_ns + after_ns, make_token(TimerKind::complete_refund, index)});
+  Answer answer;
+  answer.refund = refund.view;
+  return answer;
+}
+
+Answer ChannelModel::refund_query(const Request& request) const {
+  const auto it = refund_index_.find(request.refund_id);
+  if (it == refund_index_.end()) return error(AnswerCode::not_found, "refund not found");
+  Answer answer;
+  answer.refund = refunds_[it->second].view;
+  return answer;
+}
+
+void ChannelModel::on_timer(TimeNs now_ns, std::uint64_t token, Effects& effects) {
+  const std::size_t index = detail::token_index(token);
+  switch (detail::token_kind(token)) {
+    case TimerKind::settle_payment:
+      settle_payment(now_ns, index, effects);
+      break;
+    case TimerKind::expire_order:
+      expire(now_ns, index);
+      break;
+    case TimerKind::complete_refund:
+      complete_refund(now_ns, index, effects);
+      break;
+    case TimerKind::notification_attempt:
+      send_attempt(now_ns, index, effects);
+      break;
+    case TimerKind::notification_replay:
+      replay(index, effects);
+      break;
+  }
+}
+
+// The planned outcome happens. A payment closed in the meantime stays closed.
+void ChannelModel::settle_payment(TimeNs now_ns, std::size_t index, Effects& effects) {
+  assert(index < orders_.size());
+  Order& order = orders_[index];
+  if (order.view.state != PaymentState::paying || order.planned == Planned::abandon) return;
+  if (order.planned == Planned::pay) {
+    order.view.state = PaymentState::paid;
+    order.view.paid_at_ns = now_ns;
+    order.view.channel_txn_id = config_.name + "-" + std::to_string(next_txn_++);
+    record(now_ns, LedgerEvent::charged, order);
+  } else {
+    order.view.state = PaymentState::failed;
+    record(now_ns, LedgerEvent::declined, order);
+  }
+  notify(now_ns, NotificationKind::payment, index, effects);
+}
+
+void ChannelModel::expire(TimeNs now_ns, std::size_t index) {
+  Order& order = orders_[index];
+  if (order.view.state != PaymentState::paying) return;
+  order.view.state = PaymentState::closed;
+  record(now_ns, LedgerEvent::closed, order);
+}
+
+void ChannelModel::complete_refund(TimeNs now_ns, std::size_t index, Effects& effects) {
+  Refund& refund = refunds_[index];
+  Order& order = orders_[refund.order];
+  if (refund.will_succeed) {
+    refund.view.state = RefundState::succeeded;
+    record(now_ns, LedgerEvent::refund_succeeded, order, &refund);
+  } else {
+    refund.view.state = RefundState::failed;
+    order.refunded_minor -= refund.view.amount_minor;  // the money stays refundable
+    record(now_ns, LedgerEvent::refund_failed, order, &refund);
+  }
+  notify(now_ns, NotificationKind::refund, index, effects);
+}
+
+void ChannelModel::record(TimeNs now_ns, LedgerEvent event, const Order& order,
+                          const Refund* refund) {
+  LedgerEntry entry;
+  entry.at_ns = now_ns;
+  entry.event = event;
+  entry.order_id = order.view.order_id;
+  entry.amount_minor = refund ? refund->view.amount_minor : order.view.amount_minor;
+  entry.currency = order.view.currency;
+  if (refund) entry.refund_id = refund->view.refund_id;
+  if (event == LedgerEvent::charged) entry.channel_txn_id = order.view.channel_txn_id;
+  ledger_.record(std::move(entry));
+}
+
+std::optional<PaymentView> ChannelModel::payment(std::string_view order_id) const {
+  const auto it = order_index_.find(std::string(order_id));
+  if (it == order_index_.end()) return std::nullopt;
+  return orders_[it->second].view;
+}
+
+}  // namespace fusebox::sim
