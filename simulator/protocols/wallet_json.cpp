@@ -1,0 +1,308 @@
+#include "fusebox/simulator/wallet_json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+namespace fusebox::sim::wallet_json {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<std::string_view, Operation>, 5> kPaths{{
+    {"/v1/pay", Operation::pay},
+    {"/v1/query", Operation::query},
+    {"/v1/refund", Operation::refund},
+    {"/v1/refund/query", Operation::refund_query},
+    {"/v1/close", Operation::close},
+}};
+
+std::string_view state_name(PaymentState state) {
+  switch (state) {
+    case PaymentState::paying:
+      return "PAYING";
+    case PaymentState::paid:
+      return "PAID";
+    case PaymentState::failed:
+      return "FAILED";
+    case PaymentState::closed:
+      return "CLOSED";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view refund_state_name(RefundState state) {
+  switch (state) {
+    case RefundState::processing:
+      return "PROCESSING";
+    case RefundState::succeeded:
+      return "SUCCEEDED";
+    case RefundState::failed:
+      return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view code_name(AnswerCode code) {
+  switch (code) {
+    case AnswerCode::ok:
+      return "SUCCESS";
+    case AnswerCode::not_found:
+      return "NOT_FOUND";
+    case AnswerCode::declined:
+      return "DECLINED";
+    case AnswerCode::system_error:
+      return "SYSTEM_ERROR";
+    case AnswerCode::invalid_request:
+      return "INVALID_REQUEST";
+    case AnswerCode::conflict:
+      return "CONFLICT";
+    case AnswerCode::order_not_payable:
+      return "ORDER_NOT_PAYABLE";
+  }
+  return "SYSTEM_ERROR";
+}
+
+// Every value of a wallet-json message is a string or an integer; both enter the canonical
+// string as their text.
+Fields fields_of(const json& object) {
+  Fields fields;
+  for (const auto& [key, value] : object.items()) {
+    fields.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return fields;
+}
+
+// Adds the envelope and the signature. `wrong` signs other bytes: a well-formed signature
+// that does not verify (the bad_signature fault, forged notifications).
+std::string seal(json object, const MessageSigner& channel, const Envelope& envelope, bool wrong) {
+  if (!envelope.merchant_id.empty()) object["merchant_id"] = envelope.merchant_id;
+  object["nonce"] = envelope.nonce;
+  object["timestamp"] = envelope.timestamp_s;
+  if (channel.scheme() != SignScheme::none) {
+    const std::string canonical = canonical_string(fields_of(object)).value_or("");
+    object["sign_type"] = std::string(to_string(channel.scheme()));
+    object["sign"] = channel.sign(wrong ? canonical + "&forged=1" : canonical);
+  }
+  return object.dump();
+}
+
+HttpReply error_reply(int status, AnswerCode code, const std::string& message,
+                      const MessageSigner& channel, const Envelope& envelope) {
+  json body;
+  body["code"] = status == 401 ? "SIGN_ERROR" : std::string(code_name(code));
+  body["message"] = message;
+  return HttpReply{status, seal(std::move(body), channel, envelope, false), {}};
+}
+
+void put_payment(json& body, const PaymentView& payment) {
+  body["order_id"] = payment.order_id;
+  body["state"] = std::string(state_name(payment.state));
+  body["amount"] = payment.amount_minor;
+  body["currency"] = payment.currency;
+  if (payment.state == PaymentState::paid) {
+    body["channel_txn_id"] = payment.channel_txn_id;
+    body["paid_at_ms"] = payment.paid_at_ns / kNsPerMs;
+  }
+}
+
+void put_refund(json& body, const RefundView& refund) {
+  body["refund_id"] = refund.refund_id;
+  body["refund_state"] = std::string(refund_state_name(refund.state));
+  body["refund_amount"] = refund.amount_minor;
+}
+
+// Keeps the last duplicate silently, as nlohmann does, unless told: a message with a field
+// twice is ambiguous and refused.
+std::optional<json> parse_flat_object(std::string_view body, std::string& why) {
+  bool duplicate = false;
+  std::vector<std::string> keys;
+  json::parser_callback_t guard = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::key && depth == 1) {
+      const auto key = parsed.get<std::string>();
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) duplicate = true;
+      keys.push_back(key);
+    }
+    return true;
+  };
+  json parsed = json::parse(body, guard, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    why = "body is not a JSON object";
+    return std::nullopt;
+  }
+  if (duplicate) {
+    why = "a field appears twice";
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    if (!value.is_string() && !value.is_number_integer()) {
+      why = key + ": expected a string or an integer";
+      return std::nullopt;
+    }
+  }
+  return parsed;
+}
+
+// Field readers: nullopt with `why` naming the field when it is missing or malformed.
+std::optional<std::string> text_field(const json& body, const char* name, std::size_t max_size,
+                                      std::string& why) {
+  const auto it = body.find(name);
+  if (it == body.end() || !it->is_string() || it->get<std::string>().empty() ||
+      it->get<std::string>().size() > max_size) {
+    why = std::string(name) + ": expected a string of 1 to " + std::to_string(max_size) +
+          " characters";
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::int64_t> amount_field(const json& body, const char* name, std::string& why) {
+  const auto it = body.find(name);
+  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+    why = std::string(name) + ": expected a positive integer (minor units)";
+    return std::nullopt;
+  }
+  return it->get<std::int64_t>();
+}
+
+bool valid_currency(const std::string& currency) {
+  return currency.size() == 3 &&
+         std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// The operation's own fields into `out`; false with `why` set on the first bad one.
+bool read_operation_fields(const json& body, Operation operation, ParsedRequest& out,
+                           std::string& why) {
+  Request& request = out.request;
+  if (operation != Operation::refund_query) {
+    auto order_id = text_field(body, "order_id", 64, why);
+    if (!order_id) return false;
+    request.order_id = std::move(*order_id);
+  }
+  if (operation == Operation::pay) {
+    const auto amount = amount_field(body, "amount", why);
+    auto currency = text_field(body, "currency", 3, why);
+    if (!amount || !currency) return false;
+    if (!valid_currency(*currency)) {
+      why = "currency: expected an ISO 4217 code such as CNY";
+      return false;
+    }
+    request.amount_minor = *amount;
+    request.currency = std::move(*currency);
+    if (const auto url = body.find("notify_url"); url != body.end()) {
+      out.notify_url = url->is_string() ? url->get<std::string>() : "";
+    }
+  }
+  if (operation == Operation::refund || operation == Operation::refund_query) {
+    auto refund_id = text_field(body, "refund_id", 64, why);
+    if (!refund_id) return false;
+    request.refund_id = std::move(*refund_id);
+  }
+  if (operation == Operation::refund) {
+    const auto amount = amount_field(body, "amount", why);
+    if (!amount) return false;
+    request.amount_minor = *amount;
+  }
+  return true;
+}
+
+bool signature_holds(const json& body, const MessageVerifier& merchant) {
+  if (merchant.scheme() == SignScheme::none) return true;
+  const auto type = body.find("sign_type");
+  const auto sign = body.find("sign");
+  if (type == body.end() || sign == body.end() || !type->is_string() || !sign->is_string() ||
+      type->get<std::string>() != to_string(merchant.scheme())) {
+    return false;
+  }
+  const auto canonical = canonical_string(fields_of(body));
+  return canonical && merchant.verify(*canonical, sign->get<std::string>());
+}
+
+}  // namespace
+
+std::variant<ParsedRequest, HttpReply> parse_request(std::string_view method,
+                                                     std::string_view target, std::string_view body,
+                                                     const MessageVerifier& merchant,
+                                                     const MessageSigner& channel,
+                                                     const Envelope& envelope) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto route = std::find_if(kPaths.begin(), kPaths.end(),
+                                  [&](const auto& entry) { return entry.first == path; });
+  if (route == kPaths.end()) {
+    return error_reply(404, AnswerCode::invalid_request, "no such endpoint", channel, envelope);
+  }
+  if (method != "POST") {
+    return error_reply(405, AnswerCode::invalid_request, "use POST", channel, envelope);
+  }
+  if (body.size() > kMaxBodyBytes) {
+    return error_reply(413, AnswerCode::invalid_request, "body larger than 64 KiB", channel,
+                       envelope);
+  }
+  std::string why;
+  const auto object = parse_flat_object(body, why);
+  if (!object) return error_reply(400, AnswerCode::invalid_request, why, channel, envelope);
+  if (!signature_holds(*object, merchant)) {
+    return error_reply(401, AnswerCode::invalid_request, "signature does not verify", channel,
+                       envelope);
+  }
+  ParsedRequest parsed;
+  parsed.request.operation = route->second;
+  auto merchant_id = text_field(*object, "merchant_id", 64, why);
+  const bool envelope_ok = merchant_id && text_field(*object, "nonce", 32, why).has_value() &&
+                           object->contains("timestamp") &&
+                           (*object)["timestamp"].is_number_integer();
+  if (!envelope_ok) {
+    if (why.empty()) why = "timestamp: expected an integer (seconds)";
+    return error_reply(400, AnswerCode::invalid_request, why, channel, envelope);
+  }
+  parsed.merchant_id = std::move(*merchant_id);
+  if (!read_operation_fields(*object, route->second, parsed, why)) {
+    return error_reply(400, AnswerCode::invalid_request, why, channel, envelope);
+  }
+  return parsed;
+}
+
+HttpReply render_decision(const Decision& decision, const MessageSigner& channel,
+                          const Envelope& envelope) {
+  if (decision.delivery == Delivery::http_5xx) {
+    // What a load balancer in front of a sick channel answers: not even JSON.
+    return HttpReply{503, "<html><body>503 Service Unavailable</body></html>", {}};
+  }
+  const Answer& answer = decision.answer;
+  json body;
+  body["code"] = std::string(code_name(answer.code));
+  body["message"] = answer.reason.empty() ? "OK" : answer.reason;
+  if (!answer.payment.order_id.empty()) put_payment(body, answer.payment);
+  if (!answer.refund.refund_id.empty()) put_refund(body, answer.refund);
+  if (decision.delivery == Delivery::too_many_requests) {
+    json busy;
+    busy["code"] = "FREQUENCY_LIMITED";
+    busy["message"] = "too many requests";
+    const TimeNs seconds = (decision.retry_after_ns + kNsPerS - 1) / kNsPerS;
+    return HttpReply{429,
+                     seal(std::move(busy), channel, envelope, false),
+                     {{"Retry-After", std::to_string(std::max<TimeNs>(seconds, 1))}}};
+  }
+  std::string text =
+      seal(std::move(body), channel, envelope, decision.delivery == Delivery::bad_signature);
+  if (decision.delivery == Delivery::malformed_body) text = text.substr(0, text.size() / 2);
+  return HttpReply{200, std::move(text), {}};
+}
+
+std::string render_notification(const Notification& notification, const MessageSigner& channel,
+                                const Envelope& envelope) {
+  json body;
+  body["event"] = notification.kind == NotificationKind::payment ? "PAYMENT" : "REFUND";
+  body["notify_id"] = std::to_string(notification.id);
+  body["attempt"] = notification.attempt;
+  put_payment(body, notification.payment);
+  if (notification.kind == NotificationKind::refund) put_refund(body, notification.refund);
+  return seal(std::move(body), channel, envelope, notification.forged);
+}
+
+bool is_ack(int status, std::string_view body) { return status == 200 && body == kAckBody; }
+
+}  // namespace fusebox::sim::wallet_json

@@ -1,0 +1,226 @@
+// Proves the simulator's side of wallet-json: signed requests decode, tampered or unsigned
+// ones get 401, malformed ones a 400 naming the field; answers and notifications verify under
+// the channel's key, and the in-message faults (503, 429, bad signature, malformed) show.
+#include "fusebox/simulator/wallet_json.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace fusebox::sim {
+namespace {
+
+using nlohmann::json;
+namespace wj = wallet_json;
+
+const wallet_json::Envelope kEnvelope{"m-1", "nonce-1", 1'700'000'000};
+
+class WalletJsonTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    merchant_key_ = std::make_unique<PrivateKey>(PrivateKey::generate_ec_p256());
+    channel_key_ = std::make_unique<PrivateKey>(PrivateKey::generate_ec_p256());
+  }
+  static void TearDownTestSuite() {
+    merchant_key_.reset();
+    channel_key_.reset();
+  }
+
+  // A request body signed the way a merchant must sign it.
+  static std::string signed_body(json body) {
+    body["merchant_id"] = "m-1";
+    body["nonce"] = "abc";
+    body["timestamp"] = 1'700'000'000;
+    Fields fields;
+    for (const auto& [k, v] : body.items())
+      fields.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    const MessageSigner signer = MessageSigner::asymmetric(
+        PrivateKey::from_pem(merchant_key_->to_pem(), "test"), SignScheme::ecdsa_p256_sha256);
+    body["sign_type"] = "ecdsa-p256-sha256";
+    body["sign"] = signer.sign(*canonical_string(fields));
+    return body.dump();
+  }
+  static MessageVerifier merchant_verifier() {
+    return MessageVerifier::asymmetric(merchant_key_->public_key(), SignScheme::ecdsa_p256_sha256);
+  }
+  static MessageSigner channel_signer() {
+    return MessageSigner::asymmetric(PrivateKey::from_pem(channel_key_->to_pem(), "test"),
+                                     SignScheme::ecdsa_p256_sha256);
+  }
+  // True when a channel message verifies under the channel's public key.
+  static bool channel_signed(const json& body) {
+    const MessageVerifier verifier =
+        MessageVerifier::asymmetric(channel_key_->public_key(), SignScheme::ecdsa_p256_sha256);
+    Fields fields;
+    for (const auto& [k, v] : body.items())
+      fields.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    return verifier.verify(*canonical_string(fields), body.value("sign", ""));
+  }
+  static std::variant<wj::ParsedRequest, wj::HttpReply> parse(std::string_view target,
+                                                              const std::string& body,
+                                                              std::string_view method = "POST") {
+    return wj::parse_request(method, target, body, merchant_verifier(), channel_signer(),
+                             kEnvelope);
+  }
+  static wj::HttpReply error_of(const std::variant<wj::ParsedRequest, wj::HttpReply>& result) {
+    EXPECT_TRUE(std::holds_alternative<wj::HttpReply>(result));
+    return std::holds_alternative<wj::HttpReply>(result) ? std::get<wj::HttpReply>(result)
+                                                         : wj::HttpReply{};
+  }
+
+  static std::unique_ptr<PrivateKey> merchant_key_;
+  static std::unique_ptr<PrivateKey> channel_key_;
+};
+std::unique_ptr<PrivateKey> WalletJsonTest::merchant_key_;
+std::unique_ptr<PrivateKey> WalletJsonTest::channel_key_;
+
+TEST_F(WalletJsonTest, DecodesASignedPay) {
+  const auto result = parse("/v1/pay", signed_body({{"order_id", "o-1"},
+                                                    {"amount", 1'250},
+                                                    {"currency", "CNY"},
+                                                    {"notify_url", "http://127.0.0.1:9/n"}}));
+  ASSERT_TRUE(std::holds_alternative<wj::ParsedRequest>(result));
+  const auto& parsed = std::get<wj::ParsedRequest>(result);
+  EXPECT_EQ(parsed.request.operation, Operation::pay);
+  EXPECT_EQ(parsed.request.order_id, "o-1");
+  EXPECT_EQ(parsed.request.amount_minor, 1'250);
+  EXPECT_EQ(parsed.request.currency, "CNY");
+  EXPECT_EQ(parsed.merchant_id, "m-1");
+  EXPECT_EQ(parsed.notify_url, "http://127.0.0.1:9/n");
+}
+
+TEST_F(WalletJsonTest, DecodesEveryOperationByPath) {
+  EXPECT_EQ(std::get<wj::ParsedRequest>(parse("/v1/query", signed_body({{"order_id", "o"}})))
+                .request.operation,
+            Operation::query);
+  EXPECT_EQ(std::get<wj::ParsedRequest>(parse("/v1/close?x=1", signed_body({{"order_id", "o"}})))
+                .request.operation,
+            Operation::close);
+  const auto refund = std::get<wj::ParsedRequest>(
+      parse("/v1/refund", signed_body({{"order_id", "o"}, {"refund_id", "r"}, {"amount", 5}})));
+  EXPECT_EQ(refund.request.operation, Operation::refund);
+  EXPECT_EQ(refund.request.refund_id, "r");
+  EXPECT_EQ(refund.request.amount_minor, 5);
+  EXPECT_EQ(
+      std::get<wj::ParsedRequest>(parse("/v1/refund/query", signed_body({{"refund_id", "r"}})))
+          .request.operation,
+      Operation::refund_query);
+}
+
+TEST_F(WalletJsonTest, TamperedOrUnsignedRequestsGet401) {
+  json body = json::parse(signed_body({{"order_id", "o-1"}, {"amount", 100}, {"currency", "CNY"}}));
+  body["amount"] = 1;  // the attacker lowers the price
+  const wj::HttpReply tampered = error_of(parse("/v1/pay", body.dump()));
+  EXPECT_EQ(tampered.status, 401);
+  const json reply = json::parse(tampered.body);
+  EXPECT_EQ(reply["code"], "SIGN_ERROR");
+  EXPECT_TRUE(channel_signed(reply)) << "even an error reply is signed by the channel";
+  body.erase("sign");
+  EXPECT_EQ(error_of(parse("/v1/pay", body.dump())).status, 401);
+}
+
+TEST_F(WalletJsonTest, MalformedRequestsGet400NamingTheField) {
+  const auto message = [&](const std::string& body) {
+    const wj::HttpReply reply = error_of(parse("/v1/pay", body));
+    EXPECT_EQ(reply.status, 400) << body;
+    return json::parse(reply.body)["message"].get<std::string>();
+  };
+  EXPECT_EQ(message("{not json"), "body is not a JSON object");
+  EXPECT_EQ(message("[1,2]"), "body is not a JSON object");
+  EXPECT_EQ(message(R"({"a": 1, "a": 2})"), "a field appears twice");
+  EXPECT_EQ(message(R"({"a": 1.5})"), "a: expected a string or an integer");
+  EXPECT_EQ(message(signed_body({{"amount", 100}, {"currency", "CNY"}})),
+            "order_id: expected a string of 1 to 64 characters");
+  EXPECT_EQ(message(signed_body({{"order_id", "o"}, {"amount", -1}, {"currency", "CNY"}})),
+            "amount: expected a positive integer (minor units)");
+  EXPECT_EQ(message(signed_body({{"order_id", "o"}, {"amount", 1}, {"currency", "cny"}})),
+            "currency: expected an ISO 4217 code such as CNY");
+}
+
+TEST_F(WalletJsonTest, RoutingErrors) {
+  EXPECT_EQ(error_of(parse("/v2/pay", "{}")).status, 404);
+  EXPECT_EQ(error_of(parse("/v1/pay", "{}", "GET")).status, 405);
+  EXPECT_EQ(error_of(parse("/v1/pay", std::string(wj::kMaxBodyBytes + 1, ' '))).status, 413);
+}
+
+Decision paid_decision() {
+  Decision decision;
+  decision.answer.payment =
+      PaymentView{"o-1", PaymentState::paid, 1'250, "CNY", "ch-7", from_ms(1'500)};
+  return decision;
+}
+
+TEST_F(WalletJsonTest, AnswersAreSignedAndCarryTheState) {
+  const wj::HttpReply reply = wj::render_decision(paid_decision(), channel_signer(), kEnvelope);
+  EXPECT_EQ(reply.status, 200);
+  const json body = json::parse(reply.body);
+  EXPECT_EQ(body["code"], "SUCCESS");
+  EXPECT_EQ(body["state"], "PAID");
+  EXPECT_EQ(body["amount"], 1'250);
+  EXPECT_EQ(body["channel_txn_id"], "ch-7");
+  EXPECT_EQ(body["paid_at_ms"], 1'500);
+  EXPECT_EQ(body["nonce"], "nonce-1");
+  EXPECT_TRUE(channel_signed(body));
+}
+
+TEST_F(WalletJsonTest, InMessageFaults) {
+  Decision d = paid_decision();
+  d.delivery = Delivery::bad_signature;
+  const json bad = json::parse(wj::render_decision(d, channel_signer(), kEnvelope).body);
+  EXPECT_FALSE(channel_signed(bad));
+  EXPECT_EQ(bad["state"], "PAID") << "a correct-looking body with a wrong signature";
+
+  d.delivery = Delivery::malformed_body;
+  EXPECT_FALSE(json::accept(wj::render_decision(d, channel_signer(), kEnvelope).body));
+
+  d.delivery = Delivery::http_5xx;
+  const wj::HttpReply unavailable = wj::render_decision(d, channel_signer(), kEnvelope);
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_FALSE(json::accept(unavailable.body));
+
+  d.delivery = Delivery::too_many_requests;
+  d.retry_after_ns = from_ms(1'500);
+  const wj::HttpReply busy = wj::render_decision(d, channel_signer(), kEnvelope);
+  EXPECT_EQ(busy.status, 429);
+  ASSERT_EQ(busy.headers.size(), 1U);
+  EXPECT_EQ(busy.headers[0], (std::pair<std::string, std::string>{"Retry-After", "2"}));
+}
+
+TEST_F(WalletJsonTest, NotificationsVerifyAndForgedOnesDoNot) {
+  Notification n;
+  n.id = 42;
+  n.attempt = 3;
+  n.kind = NotificationKind::refund;
+  n.payment = paid_decision().answer.payment;
+  n.refund = RefundView{"o-1", "r-1", RefundState::succeeded, 250};
+  const json body = json::parse(wj::render_notification(n, channel_signer(), kEnvelope));
+  EXPECT_EQ(body["event"], "REFUND");
+  EXPECT_EQ(body["notify_id"], "42");
+  EXPECT_EQ(body["attempt"], 3);
+  EXPECT_EQ(body["refund_state"], "SUCCEEDED");
+  EXPECT_EQ(body["refund_amount"], 250);
+  EXPECT_TRUE(channel_signed(body));
+  n.forged = true;
+  EXPECT_FALSE(
+      channel_signed(json::parse(wj::render_notification(n, channel_signer(), kEnvelope))));
+}
+
+TEST_F(WalletJsonTest, OnlyTheExactAckCounts) {
+  EXPECT_TRUE(wj::is_ack(200, R"({"code":"SUCCESS"})"));
+  EXPECT_FALSE(wj::is_ack(200, R"({"code": "SUCCESS"})"));
+  EXPECT_FALSE(wj::is_ack(200, R"({"code":"SUCCESS"} )"));
+  EXPECT_FALSE(wj::is_ack(200, "SUCCESS"));
+  EXPECT_FALSE(wj::is_ack(500, R"({"code":"SUCCESS"})"));
+}
+
+TEST_F(WalletJsonTest, NoSignatureSchemeAcceptsUnsignedRequests) {
+  const auto result = wj::parse_request(
+      "POST", "/v1/query", R"({"merchant_id":"m","nonce":"n","timestamp":1,"order_id":"o"})",
+      MessageVerifier::none(), MessageSigner::none(), kEnvelope);
+  ASSERT_TRUE(std::holds_alternative<wj::ParsedRequest>(result));
+  const json body =
+      json::parse(wj::render_decision(paid_decision(), MessageSigner::none(), kEnvelope).body);
+  EXPECT_FALSE(body.contains("sign"));
+}
+
+}  // namespace
+}  // namespace fusebox::sim
