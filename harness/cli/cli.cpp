@@ -1,6 +1,7 @@
 #include "fusebox/harness/cli.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "fusebox/common/config.hpp"
+
+#include "simulator_command.hpp"
 
 namespace fusebox::harness {
 
@@ -38,6 +41,7 @@ struct Options {
   std::string gateway_url;
   std::string simulator_url;
   std::string result;
+  std::optional<std::uint64_t> simulator_seed;
 };
 
 // Syntax-checks each scenario file. Schema and semantic checks come with the harness.
@@ -95,7 +99,8 @@ void add_subcommands(CLI::App& app, Options& o) {
 
   auto* simulator = app.add_subcommand(
       "simulator", "Start the channel simulator on 127.0.0.1; print one JSON ready line");
-  simulator->add_option("--config", o.config, "Simulator config file");
+  simulator->add_option("--config", o.config, "Simulator config file (default: built-in channels)");
+  simulator->add_option("--seed", o.simulator_seed, "Master seed (overrides the config's)");
 
   auto* gateway = app.add_subcommand(
       "gateway", "Start the reference gateway on 127.0.0.1; print one JSON ready line");
@@ -118,7 +123,7 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   }
   if (name == "capacity") return not_available(err, name, {"the capacity search", "#5"});
   if (name == "sweep") return not_available(err, name, {"the virtual-time runner", "#6"});
-  if (name == "simulator") return not_available(err, name, {"the channel simulator", "#3"});
+  if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") return not_available(err, name, {"the reference gateway", "#4"});
   return not_available(err, name, {"report rendering", "#5"});
 }

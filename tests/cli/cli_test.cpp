@@ -149,13 +149,70 @@ TEST(CliTest, ValidateSaysWhatItCannotCheckYet) {
   EXPECT_NE(r.err.find("not available in this build"), std::string::npos) << context(r);
 }
 
+TEST(CliTest, SimulatorConfigErrorsExit2NamingThePath) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / "fusebox_bad_sim.json";
+  {
+    std::ofstream out(path);
+    out << R"({"channels": [{"name": "a", "family": "wallet-json", "faults": [{"kind": "outage", "for_s": -1}]}]})";
+  }
+  const Result r = run_fusebox({"simulator", "--config", path.string()});
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_NE(r.err.find(path.string() +
+                       ": /channels/0/faults/0/for_s: expected a positive number, got -1"),
+            std::string::npos)
+      << context(r);
+  EXPECT_EQ(r.out, "") << "no ready line for a simulator that did not start";
+}
+
+// The real command as a developer runs it: the built-in channels, one ready line, and a clean
+// stop on SIGTERM, sent to the PID we started.
+TEST(CliTest, SimulatorPrintsOneReadyLineAndStopsOnSigterm) {
+  const auto out_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_ready";
+  const auto err_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  std::vector<std::string> args{FUSEBOX_BINARY, "simulator", "--seed", "11"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, FUSEBOX_BINARY, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  std::string ready;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ready = slurp(out_path);
+    if (ready.find('\n') != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_path);
+  ASSERT_NE(ready.find('\n'), std::string::npos) << "no ready line; stderr: " << slurp(err_path);
+  EXPECT_EQ(ready.find('\n'), ready.size() - 1) << "exactly one line";
+  EXPECT_NE(ready.find("\"control\":\"http://127.0.0.1:"), std::string::npos) << ready;
+  for (const char* name : {"wallet-a", "wallet-b", "wallet-xml", "bank"}) {
+    EXPECT_NE(ready.find(std::string("\"") + name + "\""), std::string::npos) << name;
+  }
+  EXPECT_NE(slurp(err_path).find("seed 11"), std::string::npos) << "the seed is printed at start";
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+}
+
 TEST(CliTest, SubcommandsNotLandedSayWhereTheyLandAndExit2) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"run", "scenarios"}, "#5"},
       {{"run", "scenarios", "--mode", "sim"}, "#6"},
       {{"capacity", "scenarios/peak-sale.json"}, "#5"},
       {{"sweep", "s.json", "--seeds", "10"}, "#6"},
-      {{"simulator"}, "#3"},
       {{"gateway"}, "#4"},
       {{"report", "result.json"}, "#5"},
   };

@@ -1,0 +1,76 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast for the simulator's wallet channels and its control
+// API: keep-alive, bounded headers, bodies and connections, and answers that may come later
+// (a handler replies when the channel's latency has passed, without holding a thread). It
+// acts out the transport faults: black hole, reset and truncation mid-response, slow dribble.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "fusebox/simulator/model_types.hpp"
+
+namespace fusebox::sim::live {
+
+struct HttpRequestIn {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct HttpResponseOut {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Delivery delivery = Delivery::normal;
+};
+
+// Call exactly once per request; it may be called later, from the io_context's thread.
+using Responder = std::function<void(HttpResponseOut)>;
+using Handler = std::function<void(HttpRequestIn, Responder)>;
+
+struct HttpLimits {
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_connections = 10'000;
+  TimeNs idle_timeout_ns = 60 * kNsPerS;
+};
+
+class HttpServer {
+ public:
+  // `tls` null: plain HTTP.
+  HttpServer(boost::asio::io_context& io, Handler handler, HttpLimits limits,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting; returns the bound port (the OS's choice for port 0).
+  // Throws std::system_error naming the address on failure.
+  std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // Closes the listener (connection refused from now on) but keeps open connections.
+  void stop_accepting();
+  // Reopens the listener on the same port.
+  void resume_accepting();
+  // Closes the listener and every connection.
+  void stop();
+
+  [[nodiscard]] std::size_t open_connections() const;
+  [[nodiscard]] std::uint16_t port() const;
+
+  class Impl;  // the listener and its connections (http_server.cpp)
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fusebox::sim::live

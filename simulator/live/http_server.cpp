@@ -1,0 +1,297 @@
+#include "fusebox/simulator/http_server.hpp"
+
+#include <chrono>
+#include <sstream>
+#include <unordered_map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace fusebox::sim::live {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kDribbleBytes = 16;
+constexpr auto kDribbleGap = std::chrono::milliseconds(100);
+
+// Serialises a whole response, so any prefix of it can be written (faults cut it anywhere).
+std::string serialize(const HttpResponseOut& out, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+  res.set(http::field::server, "fusebox-simulator");
+  res.set(http::field::content_type, out.content_type);
+  for (const auto& [name, value] : out.headers)
+    res.set(name, value);
+  res.body() = out.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  std::ostringstream text;
+  text << res;
+  return text.str();
+}
+
+}  // namespace
+
+class SessionBase {
+ public:
+  SessionBase() = default;
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
+  virtual ~SessionBase() = default;
+  virtual void close() = 0;
+};
+
+class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, Handler handler, HttpLimits limits,
+       std::shared_ptr<asio::ssl::context> tls)
+      : io_(io), handler_(std::move(handler)), limits_(limits), tls_(std::move(tls)) {}
+
+  void open(const tcp::endpoint& endpoint) {
+    acceptor_.emplace(io_);
+    acceptor_->open(endpoint.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    acceptor_->bind(endpoint);
+    acceptor_->listen(asio::socket_base::max_listen_connections);
+    endpoint_ = acceptor_->local_endpoint();
+    accept();
+  }
+  void close_acceptor() {
+    if (!acceptor_) return;
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    acceptor_.reset();
+  }
+  void accept();
+  void forget(SessionBase* session) { sessions_.erase(session); }
+  void close_all() {
+    auto sessions = std::move(sessions_);
+    sessions_.clear();
+    for (auto& [raw, session] : sessions)
+      session->close();
+  }
+
+  asio::io_context& io_;
+  Handler handler_;
+  HttpLimits limits_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::optional<tcp::acceptor> acceptor_;
+  tcp::endpoint endpoint_;
+  std::unordered_map<SessionBase*, std::shared_ptr<SessionBase>> sessions_;  // owns them
+};
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(std::weak_ptr<HttpServer::Impl> server, Stream stream, const HttpLimits& limits)
+      : server_(std::move(server)),
+        stream_(std::move(stream)),
+        limits_(limits),
+        timer_(stream_.get_executor()) {}
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      idle();
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close();
+                                self->read();
+                              });
+    }
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+    if (auto server = server_.lock()) server->forget(this);  // may destroy *this: last line
+  }
+
+ private:
+  void idle() {
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::nanoseconds(limits_.idle_timeout_ns));
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser_->body_limit(limits_.max_body_bytes);
+    idle();
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) return reject(413, "body too large");
+    if (ec == http::error::header_limit) return reject(431, "headers too large");
+    if (ec) return close();
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    HttpRequestIn in{
+        std::string(req.method_string()), std::string(req.target()), std::move(req.body()), {}};
+    for (const auto& field : req)
+      in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    beast::get_lowest_layer(stream_).expires_never();  // the channel's latency is not idleness
+    auto server = server_.lock();
+    if (!server) return close();
+    server->handler_(std::move(in), [self = this->shared_from_this()](HttpResponseOut out) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
+    });
+  }
+
+  void reject(int status, const char* message) {
+    keep_alive_ = false;
+    send(HttpResponseOut{status, "text/plain", message, {}, Delivery::normal});
+  }
+
+  void send(HttpResponseOut out) {
+    if (closed_) return;
+    const std::size_t body_size = out.body.size();
+    out_ = serialize(out, keep_alive_);
+    switch (out.delivery) {
+      case Delivery::black_hole:
+        return swallow();
+      case Delivery::reset:
+        return write_then(out_.size() / 2, &Session::reset);
+      case Delivery::truncated_body:
+        return write_then(out_.size() - (body_size + 1) / 2, &Session::close);
+      case Delivery::slow_dribble:
+        return dribble(0);
+      default:
+        return write_then(out_.size(), &Session::next);
+    }
+  }
+
+  void write_then(std::size_t bytes, void (Session::*after)()) {
+    asio::async_write(stream_, asio::buffer(out_.data(), bytes),
+                      [self = this->shared_from_this(), after](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        ((*self).*after)();
+                      });
+  }
+
+  void next() {
+    if (!keep_alive_) return close();
+    read();
+  }
+
+  // An RST instead of the rest of the answer.
+  void reset() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().set_option(asio::socket_base::linger(true, 0),
+                                                         ignored);
+    close();
+  }
+
+  // Never answer; notice when the client gives up and closes.
+  void swallow() {
+    beast::get_lowest_layer(stream_).socket().async_read_some(
+        asio::buffer(scratch_),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->swallow();
+        });
+  }
+
+  void dribble(std::size_t offset) {
+    if (offset >= out_.size()) return next();
+    const std::size_t bytes = std::min(kDribbleBytes, out_.size() - offset);
+    asio::async_write(
+        stream_, asio::buffer(out_.data() + offset, bytes),
+        [self = this->shared_from_this(), offset, bytes](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->timer_.expires_after(kDribbleGap);
+          self->timer_.async_wait([self, offset, bytes](beast::error_code wait_ec) {
+            if (wait_ec) return self->close();
+            self->dribble(offset + bytes);
+          });
+        });
+  }
+
+  std::weak_ptr<HttpServer::Impl> server_;
+  Stream stream_;
+  HttpLimits limits_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string out_;
+  std::array<char, 512> scratch_{};
+  bool keep_alive_ = true;
+  bool closed_ = false;
+};
+
+void HttpServer::Impl::accept() {
+  acceptor_->async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (!self->acceptor_) return;  // closed meanwhile
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      return self->accept();
+    }
+    if (self->sessions_.size() >= self->limits_.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the bound: shed the connection, keep serving the others
+      return self->accept();
+    }
+    std::shared_ptr<SessionBase> session;
+    if (self->tls_) {
+      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          self,
+          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *self->tls_),
+          self->limits_);
+      session = s;
+      self->sessions_.emplace(session.get(), session);
+      s->start();
+    } else {
+      auto s = std::make_shared<Session<beast::tcp_stream>>(
+          self, beast::tcp_stream(std::move(socket)), self->limits_);
+      session = s;
+      self->sessions_.emplace(session.get(), session);
+      s->start();
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpLimits limits,
+                       std::shared_ptr<asio::ssl::context> tls)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits, std::move(tls))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::uint16_t HttpServer::listen(const std::string& host, std::uint16_t port) {
+  impl_->open(tcp::endpoint(asio::ip::make_address(host), port));
+  return impl_->endpoint_.port();
+}
+
+void HttpServer::stop_accepting() { impl_->close_acceptor(); }
+
+void HttpServer::resume_accepting() {
+  if (!impl_->acceptor_) impl_->open(impl_->endpoint_);
+}
+
+void HttpServer::stop() {
+  impl_->close_acceptor();
+  impl_->close_all();
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->sessions_.size(); }
+std::uint16_t HttpServer::port() const { return impl_->endpoint_.port(); }
+
+}  // namespace fusebox::sim::live

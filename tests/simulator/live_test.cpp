@@ -1,0 +1,220 @@
+// Proves the live simulator over real loopback sockets: a wallet answers after its latency,
+// settles the order and notifies a merchant that ACKs; the control API sets and clears
+// faults, reads the ledger and registers merchant keys; transport faults reach the wire.
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fusebox/common/config.hpp"
+#include "fusebox/simulator/http_server.hpp"
+#include "fusebox/simulator/live_simulator.hpp"
+
+namespace fusebox::sim::live {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;  // 0: no HTTP answer (timeout, reset, refused)
+  std::string body;
+};
+
+// A blocking loopback client with a deadline, for the test thread.
+Reply call(std::uint16_t port, http::verb verb, const std::string& target,
+           const std::string& body = "",
+           std::chrono::milliseconds timeout = std::chrono::milliseconds(3'000)) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.expires_after(timeout);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {};
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  if (ec) return {};
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  // Sync operations ignore the stream's timer, so read asynchronously under a deadline.
+  bool done = false;
+  http::async_read(stream, buffer, res, [&](beast::error_code read_ec, std::size_t) {
+    ec = read_ec;
+    done = true;
+  });
+  io.run_for(timeout);
+  if (!done || ec) return {};
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+std::uint16_t port_of(const std::string& url) {
+  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+}
+
+std::string pay_body(const std::string& order_id) {
+  return json{{"merchant_id", "m"},   {"nonce", "x"},  {"timestamp", 1},
+              {"order_id", order_id}, {"amount", 100}, {"currency", "CNY"}}
+      .dump();
+}
+
+class LiveSimulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    merchant_ = std::make_unique<HttpServer>(
+        io_,
+        [this](HttpRequestIn in, Responder respond) {
+          {
+            const std::lock_guard lock(mutex_);
+            notifications_.push_back(in.body);
+          }
+          respond(HttpResponseOut{
+              200, "application/json", R"({"code":"SUCCESS"})", {}, Delivery::normal});
+        },
+        HttpLimits{});
+    const auto merchant_port = merchant_->listen("127.0.0.1", 0);
+    const std::string config = R"({"seed": 5, "channels": [
+        {"name": "wx", "family": "wallet-json", "sign": "none", "tls": false,
+         "notify_url": "http://127.0.0.1:)" +
+                               std::to_string(merchant_port) + R"(/notify/wx",
+         "latency_ms": {"pay": 30, "query": 1},
+         "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100}},
+        {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false}]})";
+    simulator_ = std::make_unique<LiveSimulator>(
+        io_, parse_simulator(ConfigDocument::parse("test", config).root()));
+    ready_ = simulator_->start();
+    thread_ = std::thread([this] { io_.run(); });
+    wx_ = port_of(ready_["channels"]["wx"]["url"]);
+    control_ = port_of(ready_["control"].get<std::string>().substr(
+        0, ready_["control"].get<std::string>().rfind('/')));
+  }
+  void TearDown() override {
+    asio::post(io_, [this] {
+      simulator_->stop();
+      merchant_->stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  json channel(const std::string& name) {
+    for (const json& c : json::parse(call(control_, http::verb::get, "/control/channels").body)) {
+      if (c["name"] == name) return c;
+    }
+    return {};
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<HttpServer> merchant_;
+  std::unique_ptr<LiveSimulator> simulator_;
+  json ready_;
+  std::thread thread_;
+  std::uint16_t wx_ = 0;
+  std::uint16_t control_ = 0;
+  std::mutex mutex_;
+  std::vector<std::string> notifications_;
+};
+
+TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
+  EXPECT_EQ(ready_["seed"], 5);
+  const auto start = std::chrono::steady_clock::now();
+  const Reply paid = call(wx_, http::verb::post, "/v1/pay", pay_body("o-1"));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(30));
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(json::parse(paid.body)["state"], "PAYING");
+  // Bounded wait for the settle timer (100 ms) and the notification's ACK.
+  for (int i = 0; i < 100 && channel("wx")["counters"]["notifications_acked"] != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(channel("wx")["counters"]["notifications_acked"], 1);
+  const Reply query = call(
+      wx_, http::verb::post, "/v1/query",
+      json{{"merchant_id", "m"}, {"nonce", "y"}, {"timestamp", 1}, {"order_id", "o-1"}}.dump());
+  EXPECT_EQ(json::parse(query.body)["state"], "PAID");
+  {
+    const std::lock_guard lock(mutex_);
+    ASSERT_EQ(notifications_.size(), 1U);
+    EXPECT_EQ(json::parse(notifications_[0])["order_id"], "o-1");
+  }
+  const json ledger =
+      json::parse(call(control_, http::verb::get, "/control/ledger?channel=wx").body);
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[0]["event"], "order_created");
+  EXPECT_EQ(ledger[1]["event"], "charged");
+}
+
+TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
+  const Reply added =
+      call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "outage"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-2")).status, 503);
+  EXPECT_EQ(channel("wx")["faults"].size(), 1U);
+  const std::string id = std::to_string(json::parse(added.body)["id"].get<int>());
+  EXPECT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults/" + id).status, 200);
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-2")).status, 200);
+  EXPECT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults/" + id).status, 404);
+}
+
+TEST_F(LiveSimulatorTest, ControlApiNamesTheBadField) {
+  const Reply bad = call(control_, http::verb::post, "/control/channels/wx/faults",
+                         R"({"kind": "outage", "p": 7})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["message"],
+            "request body: /p: expected a number in [0, 1], got 7");
+  EXPECT_EQ(call(control_, http::verb::post, "/control/channels/nope/faults", "{}").status, 404);
+  EXPECT_EQ(call(control_, http::verb::get, "/control/whatever").status, 404);
+}
+
+TEST_F(LiveSimulatorTest, TransportFaultsReachTheWire) {
+  ASSERT_EQ(
+      call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "black_hole"})")
+          .status,
+      201);
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-3"), std::chrono::milliseconds(300))
+                .status,
+            0)
+      << "a black hole never answers";
+  ASSERT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults").status, 200);
+  ASSERT_EQ(call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "reset"})")
+                .status,
+            201);
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-4")).status, 0)
+      << "reset mid-response";
+  const json ledger =
+      json::parse(call(control_, http::verb::get, "/control/ledger?channel=wx&order=o-4").body);
+  ASSERT_FALSE(ledger.empty()) << "the reset came after the channel processed the request";
+}
+
+TEST_F(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
+  const std::uint16_t signed_port = port_of(ready_["channels"]["signed"]["url"]);
+  EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", pay_body("o-5")).status, 401);
+  EXPECT_NE(channel("signed")["public_key_pem"].get<std::string>().find("BEGIN PUBLIC KEY"),
+            std::string::npos);
+  const PrivateKey merchant = PrivateKey::generate_ec_p256();
+  const Reply registered =
+      call(control_, http::verb::post, "/control/channels/signed/merchant-key",
+           json{{"scheme", "ecdsa-p256-sha256"}, {"public_key_pem", merchant.public_key().to_pem()}}
+               .dump());
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  json body = json::parse(pay_body("o-5"));
+  Fields fields;
+  for (const auto& [k, v] : body.items())
+    fields.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+  body["sign_type"] = "ecdsa-p256-sha256";
+  body["sign"] = MessageSigner::asymmetric(PrivateKey::from_pem(merchant.to_pem(), "m"),
+                                           SignScheme::ecdsa_p256_sha256)
+                     .sign(*canonical_string(fields));
+  EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", body.dump()).status, 200);
+}
+
+}  // namespace
+}  // namespace fusebox::sim::live
