@@ -1,5 +1,6 @@
 #include "fusebox/simulator/live_simulator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 
 #include "fusebox/common/clock.hpp"
 #include "fusebox/common/scheduler.hpp"
+#include "fusebox/common/test_pki.hpp"
 #include "fusebox/simulator/http_server.hpp"
 #include "fusebox/simulator/wallet_json.hpp"
 #include "fusebox/simulator/wallet_xml.hpp"
@@ -116,7 +118,8 @@ MessageVerifier initial_verifier(SignScheme scheme, const std::string& secret) {
 class WalletChannel {
  public:
   WalletChannel(asio::io_context& io, const Clock& clock, Timers& timers, ChannelSpec spec,
-                std::uint64_t seed, const std::string& secret)
+                std::uint64_t seed, const std::string& secret,
+                std::shared_ptr<asio::ssl::context> tls)
       : clock_(clock),
         timers_(timers),
         spec_(std::move(spec)),
@@ -131,7 +134,7 @@ class WalletChannel {
             [this](HttpRequestIn in, Responder respond) {
               handle(std::move(in), std::move(respond));
             },
-            HttpLimits{}) {}
+            HttpLimits{}, std::move(tls)) {}
 
   std::uint16_t listen(const std::string& host, std::uint16_t port) {
     return server_.listen(host, port);
@@ -227,6 +230,10 @@ class LiveSimulator::Impl {
 
   json start() {
     json ready;
+    const bool any_tls =
+        std::any_of(spec_.channels.begin(), spec_.channels.end(),
+                    [](const ChannelSpec& c) { return c.tls && c.family != Family::bank_binary; });
+    if (any_tls) make_tls();
     const auto control_port =
         control_.listen(spec_.host, static_cast<std::uint16_t>(spec_.control_port));
     ready["control"] = "http://" + spec_.host + ":" + std::to_string(control_port) + "/control";
@@ -241,14 +248,14 @@ class LiveSimulator::Impl {
         continue;
       }
       const std::string secret = "fusebox-" + channel.model.name + "-" + std::to_string(spec_.seed);
-      auto wallet =
-          std::make_unique<WalletChannel>(io_, clock_, timers_, channel, spec_.seed, secret);
+      auto wallet = std::make_unique<WalletChannel>(io_, clock_, timers_, channel, spec_.seed,
+                                                    secret, channel.tls ? tls_ : nullptr);
       for (const Fault& fault : channel.faults)
         (void)wallet->model().faults().add(fault);
       const auto port = wallet->listen(spec_.host, static_cast<std::uint16_t>(channel.ports.at(0)));
       ready["channels"][channel.model.name] = {
           {"family", std::string(to_string(channel.family))},
-          {"url", "http://" + spec_.host + ":" + std::to_string(port)},
+          {"url", (channel.tls ? "https://" : "http://") + spec_.host + ":" + std::to_string(port)},
           {"sign", std::string(to_string(channel.sign))}};
       wallets_.emplace(channel.model.name, std::move(wallet));
     }
@@ -263,6 +270,23 @@ class LiveSimulator::Impl {
   }
 
  private:
+  // A throw-away CA and a certificate for 127.0.0.1, ::1 and localhost, made at start; the
+  // CA is handed out by the control API so a gateway can trust it. No key ever hits disk.
+  void make_tls() {
+    const TestCa ca = make_test_ca("fusebox simulator test CA");
+    const TestServerCert server =
+        issue_server_cert(ca, "127.0.0.1", {"127.0.0.1", "::1"}, {"localhost"});
+    ca_pem_ = ca.cert.to_pem();
+    tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+    const std::string chain = server.cert.to_pem();
+    const std::string key = server.key.to_pem();
+    tls_->use_certificate_chain(asio::buffer(chain));
+    tls_->use_private_key(asio::buffer(key), asio::ssl::context::pem);
+  }
+
   void control(HttpRequestIn in, Responder respond);
   template <class Reply>
   void channel_control(WalletChannel& wallet, const HttpRequestIn& in,
@@ -274,6 +298,8 @@ class LiveSimulator::Impl {
   SimulatorSpec spec_;
   MonotonicClock clock_;
   Timers timers_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::string ca_pem_;
   HttpServer control_;
   std::map<std::string, std::unique_ptr<WalletChannel>> wallets_;  // ordered: stable listings
 };
@@ -347,6 +373,10 @@ void LiveSimulator::Impl::control(HttpRequestIn in, Responder respond) {
   try {
     if (parts[1] == "channels" && parts.size() == 2 && in.method == "GET")
       return reply(200, channels_json());
+    if (parts[1] == "ca" && parts.size() == 2 && in.method == "GET") {
+      if (ca_pem_.empty()) return reply(404, error_body("no_tls", "no channel uses TLS"));
+      return respond(HttpResponseOut{200, "application/x-pem-file", ca_pem_, {}, Delivery::normal});
+    }
     if (parts[1] == "ledger" && parts.size() == 2 && in.method == "GET") {
       WalletChannel* wallet = find(query_value(in.target, "channel"));
       if (wallet == nullptr)

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,38 @@ Reply call(std::uint16_t port, http::verb verb, const std::string& target,
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
+// Over TLS, trusting only `ca_pem` and requiring a certificate for 127.0.0.1.
+Reply call_tls(std::uint16_t port, const std::string& ca_pem, const std::string& target,
+               const std::string& body) {
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  beast::error_code ec;
+  if (!ca_pem.empty()) ctx.add_certificate_authority(asio::buffer(ca_pem), ec);
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), "127.0.0.1");
+  beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {};
+  bool done = false;
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.body() = body;
+  req.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code hs) {
+    if (hs) return;
+    http::async_write(stream, req, [&](beast::error_code w, std::size_t) {
+      if (w) return;
+      http::async_read(stream, buffer, res, [&](beast::error_code r, std::size_t) { done = !r; });
+    });
+  });
+  io.run_for(std::chrono::seconds(3));
+  if (!done) return {};
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
 std::uint16_t port_of(const std::string& url) {
   return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
 }
@@ -89,7 +122,8 @@ class LiveSimulatorTest : public ::testing::Test {
                                std::to_string(merchant_port) + R"(/notify/wx",
          "latency_ms": {"pay": 30, "query": 1},
          "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100}},
-        {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false}]})";
+        {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false},
+        {"name": "secure", "family": "wallet-json", "sign": "none", "tls": true}]})";
     simulator_ = std::make_unique<LiveSimulator>(
         io_, parse_simulator(ConfigDocument::parse("test", config).root()));
     ready_ = simulator_->start();
@@ -214,6 +248,19 @@ TEST_F(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
                                            SignScheme::ecdsa_p256_sha256)
                      .sign(*canonical_string(fields));
   EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", body.dump()).status, 200);
+}
+
+TEST_F(LiveSimulatorTest, TlsChannelsServeACertificateFromTheControlApisCa) {
+  const std::string url = ready_["channels"]["secure"]["url"];
+  ASSERT_EQ(url.rfind("https://127.0.0.1:", 0), 0U) << url;
+  const Reply ca = call(control_, http::verb::get, "/control/ca");
+  ASSERT_EQ(ca.status, 200);
+  EXPECT_NE(ca.body.find("BEGIN CERTIFICATE"), std::string::npos);
+  const Reply paid = call_tls(port_of(url), ca.body, "/v1/pay", pay_body("o-6"));
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(json::parse(paid.body)["state"], "PAYING");
+  EXPECT_EQ(call_tls(port_of(url), "", "/v1/pay", pay_body("o-7")).status, 0)
+      << "a client that does not trust the test CA must not get through";
 }
 
 }  // namespace
