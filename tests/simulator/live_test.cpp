@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -14,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fusebox/common/config.hpp"
+#include "fusebox/common/framing.hpp"
+#include "fusebox/simulator/bank_binary.hpp"
 #include "fusebox/simulator/http_server.hpp"
 #include "fusebox/simulator/live_simulator.hpp"
 
@@ -91,6 +94,34 @@ Reply call_tls(std::uint16_t port, const std::string& ca_pem, const std::string&
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
+// Writes `frames` on one connection, then reads `expected` response frames (bounded).
+std::vector<std::string> bank_exchange(std::uint16_t port, const std::vector<std::string>& frames,
+                                       std::size_t expected) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  beast::error_code ec;
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {};
+  std::string out;
+  for (const auto& f : frames)
+    out += frame(f);
+  asio::write(socket, asio::buffer(out), ec);
+  FrameReader reader(1'024);
+  std::vector<std::string> got;
+  std::array<char, 1'024> buffer{};
+  std::function<void()> read = [&] {
+    socket.async_read_some(asio::buffer(buffer), [&](beast::error_code read_ec, std::size_t n) {
+      if (read_ec || !reader.feed(std::string_view(buffer.data(), n))) return;
+      while (auto body = reader.next())
+        got.push_back(*body);
+      if (got.size() < expected) read();
+    });
+  };
+  read();
+  io.run_for(std::chrono::seconds(3));
+  return got;
+}
+
 std::uint16_t port_of(const std::string& url) {
   return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
 }
@@ -123,7 +154,9 @@ class LiveSimulatorTest : public ::testing::Test {
          "latency_ms": {"pay": 30, "query": 1},
          "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100}},
         {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false},
-        {"name": "secure", "family": "wallet-json", "sign": "none", "tls": true}]})";
+        {"name": "secure", "family": "wallet-json", "sign": "none", "tls": true},
+        {"name": "bank", "family": "bank-binary", "latency_ms": {"pay": 20, "query": 1},
+         "outcome": {"success_p": 1, "decline_p": 0}}]})";
     simulator_ = std::make_unique<LiveSimulator>(
         io_, parse_simulator(ConfigDocument::parse("test", config).root()));
     ready_ = simulator_->start();
@@ -248,6 +281,58 @@ TEST_F(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
                                            SignScheme::ecdsa_p256_sha256)
                      .sign(*canonical_string(fields));
   EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", body.dump()).status, 200);
+}
+
+TEST_F(LiveSimulatorTest, BankNodesAnswerPipelinedFramesByTraceNumber) {
+  const json nodes = ready_["channels"]["bank"]["nodes"];
+  ASSERT_EQ(nodes.size(), 3U);
+  const std::string key = channel("bank")["hmac_secret"];
+  bank_binary::Message pay;
+  pay.mti = "0200";
+  pay.trace = 1;
+  pay.amount_minor = 500;
+  pay.currency = "CNY";
+  pay.order_id = "b-1";
+  bank_binary::Message echo;
+  echo.mti = "0800";
+  echo.trace = 2;
+  echo.network_code = "301";
+  const auto start = std::chrono::steady_clock::now();
+  const auto replies = bank_exchange(
+      port_of(nodes[0]), {bank_binary::encode(pay, key), bank_binary::encode(echo, key)}, 2);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+  ASSERT_EQ(replies.size(), 2U);
+  // The echo needs no processing, so it overtakes the pay: the trace number matches them.
+  const auto first = std::get<bank_binary::Message>(bank_binary::decode(replies[0], key));
+  const auto second = std::get<bank_binary::Message>(bank_binary::decode(replies[1], key));
+  EXPECT_EQ(first.mti, "0810");
+  EXPECT_EQ(first.trace, 2U);
+  EXPECT_EQ(second.mti, "0210");
+  EXPECT_EQ(second.trace, 1U);
+  EXPECT_EQ(second.response_code, "00");
+  EXPECT_EQ(second.state, 'S');
+  const auto bad_mac = bank_exchange(port_of(nodes[0]), {bank_binary::encode(pay, "wrong key")}, 1);
+  ASSERT_EQ(bad_mac.size(), 1U);
+  EXPECT_EQ(std::get<bank_binary::Message>(bank_binary::decode(bad_mac[0], key)).response_code,
+            "A0");
+}
+
+TEST_F(LiveSimulatorTest, OneBankNodeDownRefusesConnectionsWhileTheOthersServe) {
+  const json nodes = ready_["channels"]["bank"]["nodes"];
+  const std::string key = channel("bank")["hmac_secret"];
+  ASSERT_EQ(call(control_, http::verb::post, "/control/channels/bank/faults",
+                 R"({"kind": "refuse_connections", "node": 1})")
+                .status,
+            201);
+  bank_binary::Message echo;
+  echo.mti = "0800";
+  echo.trace = 9;
+  echo.network_code = "301";
+  EXPECT_TRUE(bank_exchange(port_of(nodes[1]), {bank_binary::encode(echo, key)}, 1).empty());
+  EXPECT_EQ(bank_exchange(port_of(nodes[0]), {bank_binary::encode(echo, key)}, 1).size(), 1U);
+  ASSERT_EQ(call(control_, http::verb::delete_, "/control/channels/bank/faults").status, 200);
+  EXPECT_EQ(bank_exchange(port_of(nodes[1]), {bank_binary::encode(echo, key)}, 1).size(), 1U)
+      << "the node comes back when the fault is cleared";
 }
 
 TEST_F(LiveSimulatorTest, TlsChannelsServeACertificateFromTheControlApisCa) {

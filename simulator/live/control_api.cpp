@@ -1,0 +1,189 @@
+// The control API: faults set and cleared live, channel listings, the ledger, merchant keys.
+#include <string>
+#include <vector>
+
+#include "live_channel.hpp"
+
+namespace fusebox::sim::live {
+
+using nlohmann::json;
+
+namespace {
+
+json error_body(const std::string& code, const std::string& message) {
+  return {{"error", {{"code", code}, {"message", message}}}};
+}
+
+json fault_json(const Fault& fault) {
+  json f{{"id", fault.id},
+         {"kind", std::string(to_string(fault.kind))},
+         {"p", fault.probability},
+         {"at_s", to_s(fault.start_ns)}};
+  if (fault.end_ns != INT64_MAX) f["for_s"] = to_s(fault.end_ns - fault.start_ns);
+  if (fault.operation) f["operation"] = std::string(to_string(*fault.operation));
+  if (fault.node) f["node"] = *fault.node;
+  return f;
+}
+
+json ledger_json(const LedgerEntry& e) {
+  json entry{{"at_ms", e.at_ns / kNsPerMs},
+             {"event", std::string(to_string(e.event))},
+             {"order_id", e.order_id},
+             {"amount", e.amount_minor},
+             {"currency", e.currency}};
+  if (!e.refund_id.empty()) entry["refund_id"] = e.refund_id;
+  if (!e.channel_txn_id.empty()) entry["channel_txn_id"] = e.channel_txn_id;
+  return entry;
+}
+
+// "/control/channels/wx/faults/3" -> {"control", "channels", "wx", "faults", "3"}
+std::vector<std::string> path_parts(std::string_view target) {
+  std::vector<std::string> parts;
+  std::string_view path = target.substr(0, target.find('?'));
+  while (!path.empty()) {
+    path.remove_prefix(path.front() == '/' ? 1 : 0);
+    const std::size_t slash = path.find('/');
+    if (!path.empty()) parts.emplace_back(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash);
+  }
+  return parts;
+}
+
+std::string query_value(std::string_view target, std::string_view key) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return "";
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.substr(0, pair.find('=')) == key && pair.find('=') != std::string_view::npos) {
+      return std::string(pair.substr(pair.find('=') + 1));
+    }
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+  return "";
+}
+
+template <class Reply>
+void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
+                     const std::vector<std::string>& parts, const Reply& reply) {
+  FaultTable& faults = wallet.model().faults();
+  if (parts[3] == "faults" && parts.size() == 4 && in.method == "POST") {
+    const Fault fault = parse_fault(ConfigDocument::parse("request body", in.body).root());
+    return reply(201, json{{"id", faults.add(fault)}});
+  }
+  if (parts[3] == "faults" && parts.size() == 4 && in.method == "DELETE") {
+    faults.clear();
+    return reply(200, json{{"cleared", true}});
+  }
+  if (parts[3] == "faults" && parts.size() == 5 && in.method == "DELETE") {
+    std::uint64_t id = 0;
+    try {
+      id = std::stoull(parts[4]);
+    } catch (const std::exception&) {
+      return reply(400, error_body("invalid_request",
+                                   "fault id must be a number, got \"" + parts[4] + "\""));
+    }
+    if (!faults.remove(id)) return reply(404, error_body("unknown_fault", "no fault " + parts[4]));
+    return reply(200, json{{"removed", id}});
+  }
+  if (parts[3] == "merchant-key" && parts.size() == 4 && in.method == "POST") {
+    const ConfigDocument doc = ConfigDocument::parse("request body", in.body);
+    const ConfigNode root = doc.root();
+    root.expect_fields({"scheme", "public_key_pem", "hmac_secret"});
+    const std::string scheme_name = root.at("scheme").as_enum(
+        {"none", "hmac-sha256", "rsa-sha256", "ecdsa-p256-sha256", "ed25519"});
+    const SignScheme scheme = *parse_sign_scheme(scheme_name);
+    if (scheme == SignScheme::none) {
+      wallet.register_merchant(MessageVerifier::none());
+    } else if (scheme == SignScheme::hmac_sha256) {
+      wallet.register_merchant(MessageVerifier::hmac(root.at("hmac_secret").as_non_empty_string()));
+    } else {
+      wallet.register_merchant(MessageVerifier::asymmetric(
+          PublicKey::from_pem(root.at("public_key_pem").as_non_empty_string(), "public_key_pem"),
+          scheme));
+    }
+    return reply(200, json{{"registered", scheme_name}});
+  }
+  reply(404, error_body("not_found", "no such endpoint: " + in.method + " " + in.target));
+}
+
+json channels_json(Channels& wallets_) {
+  json channels = json::array();
+  for (auto& [name, wallet] : wallets_) {
+    const ChannelCounters& c = wallet->model().counters();
+    json faults = json::array();
+    for (const Fault& f : wallet->model().faults().faults())
+      faults.push_back(fault_json(f));
+    channels.push_back({{"name", name},
+                        {"family", std::string(to_string(wallet->spec().family))},
+                        {"sign", std::string(to_string(wallet->spec().sign))},
+                        {"public_key_pem", wallet->public_key_pem()},
+                        {"hmac_secret", wallet->hmac_secret()},
+                        {"faults", faults},
+                        {"counters",
+                         {{"pay", c.requests[0]},
+                          {"query", c.requests[1]},
+                          {"refund", c.requests[2]},
+                          {"rejected_by_capacity", c.rejected_by_capacity},
+                          {"faulted", c.faulted},
+                          {"notifications_created", c.notifications_created},
+                          {"notification_attempts", c.notification_attempts},
+                          {"notifications_acked", c.notifications_acked},
+                          {"notifications_lost", c.notifications_lost},
+                          {"notifications_given_up", c.notifications_given_up}}},
+                        {"ledger_entries", wallet->model().ledger().entries().size()}});
+  }
+  return channels;
+}
+
+LiveChannel* find(Channels& wallets_, const std::string& name) {
+  const auto it = wallets_.find(name);
+  return it == wallets_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace
+
+void handle_control(const HttpRequestIn& in, const Responder& respond, Channels& channels,
+                    const std::string& ca_pem) {
+  const auto reply = [&](int status, const json& body) {
+    respond(HttpResponseOut{status, "application/json", body.dump(), {}, Delivery::normal});
+  };
+  const std::vector<std::string> parts = path_parts(in.target);
+  if (parts.size() < 2 || parts[0] != "control") {
+    return reply(404, error_body("not_found", "no such endpoint: " + in.target));
+  }
+  try {
+    if (parts[1] == "channels" && parts.size() == 2 && in.method == "GET")
+      return reply(200, channels_json(channels));
+    if (parts[1] == "ca" && parts.size() == 2 && in.method == "GET") {
+      if (ca_pem.empty()) return reply(404, error_body("no_tls", "no channel uses TLS"));
+      return respond(HttpResponseOut{200, "application/x-pem-file", ca_pem, {}, Delivery::normal});
+    }
+    if (parts[1] == "ledger" && parts.size() == 2 && in.method == "GET") {
+      LiveChannel* wallet = find(channels, query_value(in.target, "channel"));
+      if (wallet == nullptr)
+        return reply(
+            404, error_body("unknown_channel", "ledger needs ?channel=NAME of a served channel"));
+      json entries = json::array();
+      const std::string order = query_value(in.target, "order");
+      for (const LedgerEntry& e : wallet->model().ledger().entries()) {
+        if (order.empty() || e.order_id == order) entries.push_back(ledger_json(e));
+      }
+      return reply(200, entries);
+    }
+    if (parts[1] == "channels" && parts.size() >= 4) {
+      LiveChannel* wallet = find(channels, parts[2]);
+      if (wallet == nullptr)
+        return reply(404, error_body("unknown_channel", "no channel named \"" + parts[2] + "\""));
+      return channel_control(*wallet, in, parts, reply);
+    }
+  } catch (const ConfigError& e) {
+    return reply(400, error_body("invalid_request", e.what()));
+  } catch (const CryptoError& e) {
+    return reply(400, error_body("invalid_key", e.what()));
+  }
+  reply(404, error_body("not_found", "no such endpoint: " + in.method + " " + in.target));
+}
+
+}  // namespace fusebox::sim::live

@@ -1,0 +1,104 @@
+#pragma once
+// What the live simulator needs from each served channel (wallet or bank), and the timer
+// queue every channel's model shares on the io_context.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fusebox/common/clock.hpp"
+#include "fusebox/common/scheduler.hpp"
+#include "fusebox/common/signing.hpp"
+#include "fusebox/simulator/channel_config.hpp"
+#include "fusebox/simulator/http_server.hpp"
+
+namespace fusebox::sim::live {
+
+// Model timers on the io_context: one bounded EventQueue and one asio timer armed for its
+// earliest deadline, so a million pending orders cost a million small slots, not a million
+// asio timers.
+class Timers {
+ public:
+  static constexpr std::size_t kMaxTimers = 8'000'000;
+
+  Timers(boost::asio::io_context& io, const Clock& clock)
+      : clock_(clock), timer_(io), queue_(kMaxTimers) {}
+
+  [[nodiscard]] TimeNs now_ns() const { return clock_.now_ns(); }
+  // False when the queue is full: the event is lost, and the caller says so.
+  [[nodiscard]] bool at(TimeNs deadline_ns, Task task) {
+    if (!queue_.push(deadline_ns, std::move(task))) return false;
+    if (deadline_ns < armed_ns_) arm(deadline_ns);
+    return true;
+  }
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+ private:
+  void arm(TimeNs deadline_ns) {
+    armed_ns_ = deadline_ns;
+    timer_.expires_after(
+        std::chrono::nanoseconds(std::max<TimeNs>(0, deadline_ns - clock_.now_ns())));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped_) return;
+      fire();
+    });
+  }
+  void fire() {
+    armed_ns_ = INT64_MAX;
+    TimeNs deadline_ns = 0;
+    Task task;
+    while (queue_.pop_due(clock_.now_ns(), deadline_ns, task))
+      task();
+    if (const auto next = queue_.next_deadline()) arm(*next);
+  }
+
+  const Clock& clock_;
+  boost::asio::steady_timer timer_;
+  EventQueue queue_;
+  TimeNs armed_ns_ = INT64_MAX;
+  bool stopped_ = false;
+};
+
+class LiveChannel {
+ public:
+  LiveChannel() = default;
+  LiveChannel(const LiveChannel&) = delete;
+  LiveChannel& operator=(const LiveChannel&) = delete;
+  virtual ~LiveChannel() = default;
+
+  // Binds the channel's listeners; returns its entry of the ready line.
+  virtual nlohmann::json listen(const std::string& host) = 0;
+  virtual void stop() = 0;
+  // Opens or closes listeners as refuse_connections faults start and end.
+  virtual void refresh_listeners(TimeNs now_ns) = 0;
+  virtual void register_merchant(MessageVerifier verifier) = 0;
+  [[nodiscard]] virtual ChannelModel& model() = 0;
+  [[nodiscard]] virtual const ChannelSpec& spec() const = 0;
+  [[nodiscard]] virtual std::string public_key_pem() const = 0;
+  [[nodiscard]] virtual std::string hmac_secret() const = 0;
+};
+
+using Channels = std::map<std::string, std::unique_ptr<LiveChannel>>;  // ordered: stable listings
+
+[[nodiscard]] std::unique_ptr<LiveChannel> make_wallet_channel(
+    boost::asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
+    const std::string& secret, std::shared_ptr<boost::asio::ssl::context> tls);
+[[nodiscard]] std::unique_ptr<LiveChannel> make_bank_channel(boost::asio::io_context& io,
+                                                             Timers& timers, ChannelSpec spec,
+                                                             std::uint64_t seed,
+                                                             const std::string& secret);
+
+// The control API (docs/CHANNELS.md): `ca_pem` empty when no channel uses TLS.
+void handle_control(const HttpRequestIn& in, const Responder& respond, Channels& channels,
+                    const std::string& ca_pem);
+
+}  // namespace fusebox::sim::live

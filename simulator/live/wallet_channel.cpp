@@ -1,0 +1,182 @@
+// A wallet channel (wallet-json or wallet-xml) on HTTP or HTTPS.
+#include <unordered_map>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "fusebox/simulator/wallet_json.hpp"
+#include "fusebox/simulator/wallet_xml.hpp"
+
+#include "live_channel.hpp"
+#include "notify_client.hpp"
+
+namespace fusebox::sim::live {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// One wallet family's message layer behind a common face.
+struct WalletCodec {
+  decltype(&wallet_json::parse_request) parse;
+  decltype(&wallet_json::render_decision) render;
+  decltype(&wallet_json::render_notification) notification;
+  decltype(&wallet_json::is_ack) is_ack;
+  const char* content_type;
+};
+
+WalletCodec codec_for(Family family) {
+  if (family == Family::wallet_xml) {
+    return {&wallet_xml::parse_request, &wallet_xml::render_decision,
+            &wallet_xml::render_notification, &wallet_xml::is_ack, "application/xml"};
+  }
+  return {&wallet_json::parse_request, &wallet_json::render_decision,
+          &wallet_json::render_notification, &wallet_json::is_ack, "application/json"};
+}
+
+// The channel's signer, with a fresh key pair for the asymmetric schemes; the public half
+// goes to `public_pem` for the control API to hand to merchants.
+MessageSigner signer_for(SignScheme scheme, const std::string& hmac_secret,
+                         std::string& public_pem) {
+  if (scheme == SignScheme::none) return MessageSigner::none();
+  if (scheme == SignScheme::hmac_sha256) return MessageSigner::hmac(hmac_secret);
+  PrivateKey key = scheme == SignScheme::rsa_sha256          ? PrivateKey::generate_rsa(2048)
+                   : scheme == SignScheme::ecdsa_p256_sha256 ? PrivateKey::generate_ec_p256()
+                                                             : PrivateKey::generate_ed25519();
+  public_pem = key.public_key().to_pem();
+  return MessageSigner::asymmetric(std::move(key), scheme);
+}
+
+// HMAC channels share their key with merchants; asymmetric ones accept nothing until a
+// merchant registers its public key (a key nobody holds stands in until then).
+MessageVerifier initial_verifier(SignScheme scheme, const std::string& secret) {
+  if (scheme == SignScheme::none) return MessageVerifier::none();
+  if (scheme == SignScheme::hmac_sha256) return MessageVerifier::hmac(secret);
+  return MessageVerifier::hmac(secret + "-unregistered-" +
+                               std::to_string(reinterpret_cast<std::uintptr_t>(&secret)));
+}
+
+}  // namespace
+
+// A wallet channel on HTTP: requests go through the codec into the model; answers leave
+// when the model says; notifications go to the merchant's URL.
+class WalletChannel final : public LiveChannel {
+ public:
+  WalletChannel(asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
+                const std::string& secret, std::shared_ptr<asio::ssl::context> tls)
+      : timers_(timers),
+        tls_(tls != nullptr),
+        spec_(std::move(spec)),
+        codec_(codec_for(spec_.family)),
+        model_(spec_.model, seed),
+        signer_(signer_for(spec_.sign, secret, public_key_pem_)),
+        verifier_(initial_verifier(spec_.sign, secret)),
+        hmac_secret_(spec_.sign == SignScheme::hmac_sha256 ? secret : ""),
+        notifier_(io),
+        server_(
+            io,
+            [this](HttpRequestIn in, Responder respond) {
+              handle(std::move(in), std::move(respond));
+            },
+            HttpLimits{}, std::move(tls)) {}
+
+  nlohmann::json listen(const std::string& host) override {
+    const auto port = server_.listen(host, static_cast<std::uint16_t>(spec_.ports.at(0)));
+    return {{"family", std::string(to_string(spec_.family))},
+            {"url", (tls_ ? "https://" : "http://") + host + ":" + std::to_string(port)},
+            {"sign", std::string(to_string(spec_.sign))}};
+  }
+  void stop() override { server_.stop(); }
+  void refresh_listeners(TimeNs now_ns) override {
+    if (model_.accepting(now_ns, 0)) {
+      server_.resume_accepting();
+    } else {
+      server_.stop_accepting();
+    }
+  }
+  void register_merchant(MessageVerifier verifier) override { verifier_ = std::move(verifier); }
+  ChannelModel& model() override { return model_; }
+  const ChannelSpec& spec() const override { return spec_; }
+  std::string public_key_pem() const override { return public_key_pem_; }
+  std::string hmac_secret() const override { return hmac_secret_; }
+
+ private:
+  wallet_json::Envelope envelope() {
+    return wallet_json::Envelope{"", "n" + std::to_string(++nonce_), timers_.now_ns() / kNsPerS};
+  }
+
+  void handle(HttpRequestIn in, Responder respond) {
+    auto parsed = codec_.parse(in.method, in.target, in.body, verifier_, signer_, envelope());
+    if (auto* error = std::get_if<wallet_json::HttpReply>(&parsed)) {
+      return respond(HttpResponseOut{error->status, codec_.content_type, std::move(error->body),
+                                     std::move(error->headers), Delivery::normal});
+    }
+    auto& request = std::get<wallet_json::ParsedRequest>(parsed);
+    if (!request.notify_url.empty()) notify_urls_[request.request.order_id] = request.notify_url;
+    Effects effects;
+    const Decision decision = model_.handle(timers_.now_ns(), request.request, effects);
+    apply(effects);
+    wallet_json::HttpReply reply = codec_.render(decision, signer_, envelope());
+    HttpResponseOut out{reply.status, codec_.content_type, std::move(reply.body),
+                        std::move(reply.headers), decision.delivery};
+    if (decision.delivery == Delivery::black_hole) return respond(std::move(out));
+    if (!timers_.at(decision.respond_at_ns,
+                    [respond, out = std::move(out)]() mutable { respond(std::move(out)); })) {
+      respond(
+          HttpResponseOut{503, "text/plain", "simulator timer queue full", {}, Delivery::normal});
+    }
+  }
+
+  void apply(const Effects& effects) {
+    for (const TimerRequest& timer : effects.timers) {
+      (void)timers_.at(timer.at_ns, [this, token = timer.token] {
+        Effects more;
+        model_.on_timer(timers_.now_ns(), token, more);
+        apply(more);
+      });
+    }
+    for (const Notification& n : effects.notifications)
+      send(n);
+  }
+
+  void send(const Notification& n) {
+    const auto url = notify_urls_.find(n.payment.order_id);
+    const std::string& target = url != notify_urls_.end() ? url->second : spec_.notify_url;
+    const std::string body = codec_.notification(n, signer_, envelope());
+    if (target.empty()) return;  // nowhere to send: the attempt goes unanswered, like a dead URL
+    notifier_.post(target, codec_.content_type, body,
+                   [this, n](int status, const std::string& reply) {
+                     if (n.forged) return;
+                     Effects more;
+                     model_.on_notification_result(timers_.now_ns(), n.id, n.attempt,
+                                                   codec_.is_ack(status, reply), more);
+                     apply(more);
+                   });
+  }
+
+  Timers& timers_;
+  bool tls_;
+  ChannelSpec spec_;
+  WalletCodec codec_;
+  ChannelModel model_;
+  std::string public_key_pem_;  // the channel's, for merchants to verify its answers
+  MessageSigner signer_;
+  MessageVerifier verifier_;
+  std::string hmac_secret_;  // shared with merchants through the control API (loopback only)
+  NotifyClient notifier_;
+  HttpServer server_;
+  std::unordered_map<std::string, std::string> notify_urls_;  // lookups only
+  std::uint64_t nonce_ = 0;
+};
+
+std::unique_ptr<LiveChannel> make_wallet_channel(asio::io_context& io, Timers& timers,
+                                                 ChannelSpec spec, std::uint64_t seed,
+                                                 const std::string& secret,
+                                                 std::shared_ptr<asio::ssl::context> tls) {
+  auto channel =
+      std::make_unique<WalletChannel>(io, timers, std::move(spec), seed, secret, std::move(tls));
+  for (const Fault& fault : channel->spec().faults)
+    (void)channel->model().faults().add(fault);
+  return channel;
+}
+
+}  // namespace fusebox::sim::live
