@@ -71,6 +71,7 @@ class BankChannel final : public LiveChannel {
     apply(effects);
     if (decision.delivery == Delivery::black_hole) return;
     std::string reply = bank_binary::respond(message, decision, mac_key_, timestamp_s);
+    if (decision.respond_at_ns <= now_ns) return send(std::move(reply), decision.delivery);
     if (!timers_.at(decision.respond_at_ns,
                     [send, reply = std::move(reply), delivery = decision.delivery] {
                       send(reply, delivery);

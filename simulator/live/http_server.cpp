@@ -41,6 +41,8 @@ std::string serialize(const HttpResponseOut& out, bool keep_alive) {
 
 }  // namespace
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
 class SessionBase {
  public:
   SessionBase() = default;
@@ -48,13 +50,19 @@ class SessionBase {
   SessionBase& operator=(const SessionBase&) = delete;
   virtual ~SessionBase() = default;
   virtual void close() = 0;
+  // Waiting for the client (not for the channel's answer) since before `cutoff`.
+  [[nodiscard]] virtual bool idle_since_before(SteadyTime cutoff) const = 0;
 };
 
 class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, Handler handler, HttpLimits limits,
        std::shared_ptr<asio::ssl::context> tls)
-      : io_(io), handler_(std::move(handler)), limits_(limits), tls_(std::move(tls)) {}
+      : io_(io),
+        handler_(std::move(handler)),
+        limits_(limits),
+        tls_(std::move(tls)),
+        sweeper_(io) {}
 
   void open(const tcp::endpoint& endpoint) {
     acceptor_.emplace(io_);
@@ -64,8 +72,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
     acceptor_->listen(asio::socket_base::max_listen_connections);
     endpoint_ = acceptor_->local_endpoint();
     accept();
+    sweep();
   }
   void close_acceptor() {
+    sweeper_.cancel();
     if (!acceptor_) return;
     boost::system::error_code ignored;
     acceptor_->close(ignored);
@@ -73,6 +83,25 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   }
   void accept();
   void forget(SessionBase* session) { sessions_.erase(session); }
+  // Idle connections are closed by one sweep a second rather than a timer per request: a
+  // per-request deadline costs two kernel timer updates on every request.
+  void sweep() {
+    sweeper_.expires_after(std::chrono::seconds(1));
+    sweeper_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->acceptor_) return;
+      const SteadyTime cutoff = std::chrono::steady_clock::now() -
+                                std::chrono::nanoseconds(self->limits_.idle_timeout_ns);
+      std::vector<SessionBase*> idle;
+      for (const auto& [raw, session] : self->sessions_) {
+        if (session->idle_since_before(cutoff)) idle.push_back(raw);
+      }
+      for (SessionBase* raw : idle) {
+        const auto it = self->sessions_.find(raw);
+        if (it != self->sessions_.end()) it->second->close();
+      }
+      self->sweep();
+    });
+  }
   void close_all() {
     auto sessions = std::move(sessions_);
     sessions_.clear();
@@ -84,6 +113,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   Handler handler_;
   HttpLimits limits_;
   std::shared_ptr<asio::ssl::context> tls_;
+  asio::steady_timer sweeper_;
   std::optional<tcp::acceptor> acceptor_;
   tcp::endpoint endpoint_;
   std::unordered_map<SessionBase*, std::shared_ptr<SessionBase>> sessions_;  // owns them
@@ -122,10 +152,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
  private:
   void idle() {
-    beast::get_lowest_layer(stream_).expires_after(
-        std::chrono::nanoseconds(limits_.idle_timeout_ns));
+    waiting_for_client_ = true;
+    last_activity_ = std::chrono::steady_clock::now();
   }
 
+ public:
+  [[nodiscard]] bool idle_since_before(SteadyTime cutoff) const override {
+    return waiting_for_client_ && last_activity_ < cutoff;
+  }
+
+ private:
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
@@ -147,7 +183,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         std::string(req.method_string()), std::string(req.target()), std::move(req.body()), {}};
     for (const auto& field : req)
       in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    beast::get_lowest_layer(stream_).expires_never();  // the channel's latency is not idleness
+    waiting_for_client_ = false;  // the channel's latency is not idleness
     auto server = server_.lock();
     if (!server) return close();
     server->handler_(std::move(in), [self = this->shared_from_this()](HttpResponseOut out) {
@@ -233,6 +269,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string out_;
   std::array<char, 512> scratch_{};
+  SteadyTime last_activity_ = std::chrono::steady_clock::now();
+  bool waiting_for_client_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
 };

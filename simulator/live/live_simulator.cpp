@@ -33,8 +33,12 @@ class LiveSimulator::Impl {
         control_(
             io,
             [this](HttpRequestIn in, Responder respond) {
-              handle_control(in, respond, channels_, ca_pem_);
-              refresh_listeners();  // a fault added or cleared takes effect now
+              // A fault added or cleared takes effect before the caller hears back.
+              const Responder after_refresh = [this, respond](HttpResponseOut out) {
+                refresh_listeners();
+                respond(std::move(out));
+              };
+              handle_control(in, after_refresh, channels_, ca_pem_);
             },
             HttpLimits{}) {}
 

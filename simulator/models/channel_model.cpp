@@ -134,8 +134,10 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
   const TimeNs settle_after_ns = config_.synchronous_pay
                                      ? faults.processing_ns
                                      : ms_to_ns(outcome.pay_after_ms.sample(outcome_rng_));
-  effects.timers.push_back(
-      {now_ns + settle_after_ns, make_token(TimerKind::settle_payment, index)});
+  if (order.planned != Planned::abandon) {  // a user who walks away leaves only the expiry
+    effects.timers.push_back(
+        {now_ns + settle_after_ns, make_token(TimerKind::settle_payment, index)});
+  }
   if (!config_.synchronous_pay) {
     effects.timers.push_back(
         {now_ns + outcome.expire_after_ns, make_token(TimerKind::expire_order, index)});

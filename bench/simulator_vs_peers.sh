@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Throughput of the simulator's wallet-json pay endpoint against its peers, in one run on
+# this machine: WireMock (tuned: no request journal, async responses) and Mountebank serving
+# a stub of the same JSON body, and nginx returning that body as the loopback ceiling.
+# wrk drives each for DURATION seconds with CONNECTIONS keep-alive connections (plain HTTP,
+# no signatures, no faults). Every server listens on 127.0.0.1 and is stopped by its PID.
+#
+# Usage: bench/simulator_vs_peers.sh [DURATION_S=10] [CONNECTIONS=64]
+# Peers are installed on first use: wrk and nginx-light from Debian, wiremock and mountebank
+# from npm into build/peers (not committed). Needs Java for WireMock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+connections=${2:-64}
+root=$(pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in wrk nginx java; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light default-jre-headless >/dev/null; break; }
+done
+if [ ! -d build/peers/node_modules/wiremock ] || [ ! -d build/peers/node_modules/mountebank ]; then
+  mkdir -p build/peers && (cd build/peers && npm init -y >/dev/null && npm install --silent wiremock mountebank)
+fi
+cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() {  # url: wait (bounded) until something answers
+  for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; return 1
+}
+body='{"amount":100,"code":"SUCCESS","currency":"CNY","message":"OK","nonce":"n1","order_id":"o-1","state":"PAYING","timestamp":1}'
+
+# fusebox simulator: one plain-HTTP wallet-json channel, no signatures, no latency, no faults.
+cat > "$work/sim.json" <<JSON
+{"seed": 1, "channels": [{"name": "bench", "family": "wallet-json", "sign": "none", "tls": false,
+  "latency_ms": {"pay": 0}, "notify": {"enabled": false},
+  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+build/release/harness/fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
+sim_pid=$!; pids+=("$sim_pid")
+for _ in $(seq 1 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
+sim_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["channels"]["bench"]["url"])' "$work/sim.ready")
+
+# nginx: the same body from a static location.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nginx_port; keepalive_requests 1000000;
+    location / { default_type application/json; return 200 '$body'; } } }
+CONF
+/usr/sbin/nginx -c "$work/nginx/nginx.conf" & pids+=("$!")
+
+# WireMock, tuned as its docs advise for load: no request journal, async responses.
+wm_port=$(free_port)
+java -jar "$(ls build/peers/node_modules/wiremock/build/wiremock-standalone-*.jar)" --port "$wm_port" \
+  --bind-address 127.0.0.1 --no-request-journal --async-response-enabled true --disable-banner \
+  > "$work/wiremock.log" 2>&1 & pids+=("$!")
+wait_http "http://127.0.0.1:$wm_port/__admin/mappings"
+curl -s -X POST "http://127.0.0.1:$wm_port/__admin/mappings" -d "$(python3 -c 'import json,sys; print(json.dumps({"request":{"method":"POST","url":"/v1/pay"},"response":{"status":200,"headers":{"Content-Type":"application/json"},"body":sys.argv[1]}}))' "$body")" >/dev/null
+
+# Mountebank: an HTTP imposter with the same stub.
+mb_port=$(free_port); imposter_port=$(free_port)
+build/peers/node_modules/.bin/mb --port "$mb_port" --host 127.0.0.1 --logfile "$work/mb.log" > "$work/mb.out" 2>&1 & pids+=("$!")
+wait_http "http://127.0.0.1:$mb_port/imposters"
+curl -s -X POST "http://127.0.0.1:$mb_port/imposters" -H 'Content-Type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"port":int(sys.argv[2]),"protocol":"http","host":"127.0.0.1","stubs":[{"responses":[{"is":{"statusCode":200,"headers":{"Content-Type":"application/json"},"body":sys.argv[1]}}]}]}))' "$body" "$imposter_port")" >/dev/null
+
+wait_http "http://127.0.0.1:$nginx_port/"
+run() {  # name url: prints "name req/s"
+  wrk -t1 -c"$connections" -d2s -s "$root/bench/peers/pay.lua" "$2" >/dev/null 2>&1 || true  # warm-up
+  local rps
+  rps=$(wrk -t1 -c"$connections" -d"${duration}s" -s "$root/bench/peers/pay.lua" "$2" | awk '/Requests\/sec/ {print $2}')
+  printf '%-22s %12s req/s\n' "$1" "$rps"
+  echo "$1 $rps" >> "$work/results"
+}
+echo "wrk -t1 -c$connections -d${duration}s, POST /v1/pay, $(nproc) cores, $(date -u +%F)"
+run "fusebox simulator" "$sim_url"
+run "nginx (ceiling)" "http://127.0.0.1:$nginx_port"
+run "WireMock (tuned)" "http://127.0.0.1:$wm_port"
+run "Mountebank" "http://127.0.0.1:$imposter_port"
+sim_rss=$(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$sim_pid/status")
+echo "fusebox simulator RSS after the run: $sim_rss"
+python3 - "$work/results" <<'PY'
+import sys
+r = {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1])}
+s = r["fusebox simulator"]
+print(f"simulator / WireMock (tuned): {s / r['WireMock (tuned)']:.2f}x   (target >= 2x)")
+print(f"simulator / nginx:            {s / r['nginx (ceiling)']:.0%}    (target >= 70%)")
+print(f"simulator / Mountebank:       {s / r['Mountebank']:.2f}x")
+PY
