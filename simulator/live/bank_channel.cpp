@@ -84,13 +84,7 @@ class BankChannel final : public LiveChannel {
 
   // Banks do not notify; their model timers (a processing payment turning final) still run.
   void apply(const Effects& effects) {
-    for (const TimerRequest& timer : effects.timers) {
-      (void)timers_.at(timer.at_ns, [this, token = timer.token] {
-        Effects more;
-        model_.on_timer(timers_.now_ns(), token, more);
-        apply(more);
-      });
-    }
+    set_model_timers(timers_, model_, effects.timers, [this](const Effects& more) { apply(more); });
   }
 
   Timers& timers_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -67,6 +68,20 @@ class Timers {
   TimeNs armed_ns_ = INT64_MAX;
   bool stopped_ = false;
 };
+
+// Sets a model's timers on the shared queue; when one fires, the model handles it and the
+// resulting effects go to `on_effects` (which sets further timers through here again).
+template <class OnEffects>
+void set_model_timers(Timers& timers, ChannelModel& model,
+                      const std::vector<TimerRequest>& requests, const OnEffects& on_effects) {
+  for (const TimerRequest& timer : requests) {
+    (void)timers.at(timer.at_ns, [&timers, &model, token = timer.token, on_effects] {
+      Effects more;
+      model.on_timer(timers.now_ns(), token, more);
+      on_effects(more);
+    });
+  }
+}
 
 class LiveChannel {
  public:

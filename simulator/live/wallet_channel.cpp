@@ -130,13 +130,7 @@ class WalletChannel final : public LiveChannel {
   }
 
   void apply(const Effects& effects) {
-    for (const TimerRequest& timer : effects.timers) {
-      (void)timers_.at(timer.at_ns, [this, token = timer.token] {
-        Effects more;
-        model_.on_timer(timers_.now_ns(), token, more);
-        apply(more);
-      });
-    }
+    set_model_timers(timers_, model_, effects.timers, [this](const Effects& more) { apply(more); });
     for (const Notification& n : effects.notifications)
       send(n);
   }

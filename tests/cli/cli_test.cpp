@@ -31,19 +31,16 @@ std::string slurp(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-// Runs the real binary with stdout and stderr sent to files; kills it (by its PID) if it has
-// not finished within 30 s, so a hang fails the test instead of stalling CI.
-Result run_fusebox(const std::vector<std::string>& args) {
-  const auto dir = std::filesystem::path(::testing::TempDir());
-  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
-  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
+// Starts the real binary with stdin from /dev/null and stdout and stderr sent to files;
+// the PID, or 0 when it could not start.
+pid_t spawn_fusebox(const std::vector<std::string>& args, const std::filesystem::path& out_path,
+                    const std::filesystem::path& err_path) {
   std::vector<std::string> argv_storage{FUSEBOX_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -54,6 +51,17 @@ Result run_fusebox(const std::vector<std::string>& args) {
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, FUSEBOX_BINARY, &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  return spawned == 0 ? pid : 0;
+}
+
+// Runs the real binary to completion; kills it (by its PID) if it has not finished within
+// 30 s, so a hang fails the test instead of stalling CI.
+Result run_fusebox(const std::vector<std::string>& args) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
+  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
+  const pid_t pid = spawn_fusebox(args, out_path, err_path);
+  const int spawned = pid == 0 ? -1 : 0;
   Result result;
   if (spawned != 0) {
     ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
@@ -170,21 +178,8 @@ TEST(CliTest, SimulatorConfigErrorsExit2NamingThePath) {
 TEST(CliTest, SimulatorPrintsOneReadyLineAndStopsOnSigterm) {
   const auto out_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_ready";
   const auto err_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  std::vector<std::string> args{FUSEBOX_BINARY, "simulator", "--seed", "11"};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, FUSEBOX_BINARY, &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = spawn_fusebox({"simulator", "--seed", "11"}, out_path, err_path);
+  ASSERT_NE(pid, 0) << "cannot start " << FUSEBOX_BINARY;
   std::string ready;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -11,17 +11,11 @@
 namespace fusebox::sim {
 namespace {
 
+using testing::fault;
 using testing::ModelDriver;
 using testing::pay;
 using testing::query;
 using testing::simple_wallet;
-
-Fault fault(FaultKind kind, double p = 1.0) {
-  Fault f;
-  f.kind = kind;
-  f.probability = p;
-  return f;
-}
 
 TEST(FaultTableTest, NamesRoundTrip) {
   for (int k = 0; k <= static_cast<int>(FaultKind::notify_unknown_order); ++k) {

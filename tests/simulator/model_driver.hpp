@@ -96,6 +96,13 @@ inline Request refund(std::string order_id, std::string refund_id, std::int64_t 
   return r;
 }
 
+inline Fault fault(FaultKind kind, double p = 1.0) {
+  Fault f;
+  f.kind = kind;
+  f.probability = p;
+  return f;
+}
+
 // A wallet whose every user pays after exactly one second, with fixed 10 ms latencies.
 inline ChannelModelConfig simple_wallet() {
   ChannelModelConfig config;

@@ -11,17 +11,11 @@
 namespace fusebox::sim {
 namespace {
 
+using testing::fault;
 using testing::ModelDriver;
 using testing::pay;
 using testing::query;
 using testing::simple_wallet;
-
-Fault notify_fault(FaultKind kind, double p = 1.0) {
-  Fault f;
-  f.kind = kind;
-  f.probability = p;
-  return f;
-}
 
 TEST(NotifierTest, RetriesOnScheduleUntilTheExactAck) {
   ChannelModelConfig config = simple_wallet();
@@ -55,7 +49,7 @@ TEST(NotifierTest, ThirtyPercentLossLeavesQueryAsTheWayToTheTruth) {
   const std::uint64_t seed = 2026;
   SCOPED_TRACE("seed " + std::to_string(seed));
   ModelDriver driver(simple_wallet(), seed);
-  (void)driver.model().faults().add(notify_fault(FaultKind::notify_lost, 0.3));
+  (void)driver.model().faults().add(fault(FaultKind::notify_lost, 0.3));
   for (int i = 0; i < 10'000; ++i)
     (void)driver.send(pay("o-" + std::to_string(i)));
   driver.run_until_idle();
@@ -77,7 +71,7 @@ TEST(NotifierTest, AnAttemptLostInTransitIsRetried) {
   ChannelModelConfig config = simple_wallet();
   config.notify.retry_after_ns = {from_s(15)};
   ModelDriver driver(config);
-  Fault f = notify_fault(FaultKind::notify_attempt_lost);
+  Fault f = fault(FaultKind::notify_attempt_lost);
   f.end_ns = from_s(5);  // only the first attempt (at 1 s) is lost
   (void)driver.model().faults().add(f);
   (void)driver.send(pay("o"));
@@ -89,13 +83,12 @@ TEST(NotifierTest, AnAttemptLostInTransitIsRetried) {
 
 TEST(NotifierTest, DelayedDuplicatedReplayedForgedAndStray) {
   ModelDriver driver(simple_wallet());
-  Fault delayed = notify_fault(FaultKind::notify_delayed);
+  Fault delayed = fault(FaultKind::notify_delayed);
   delayed.delay_ms = Distribution::fixed(4'000);
-  Fault replayed = notify_fault(FaultKind::notify_replayed);
+  Fault replayed = fault(FaultKind::notify_replayed);
   replayed.delay_ms = Distribution::fixed(3'600'000);
-  for (const Fault& f :
-       {delayed, notify_fault(FaultKind::notify_duplicated), replayed,
-        notify_fault(FaultKind::notify_forged), notify_fault(FaultKind::notify_unknown_order)}) {
+  for (const Fault& f : {delayed, fault(FaultKind::notify_duplicated), replayed,
+                         fault(FaultKind::notify_forged), fault(FaultKind::notify_unknown_order)}) {
     (void)driver.model().faults().add(f);
   }
   (void)driver.send(pay("o"));
@@ -118,7 +111,7 @@ TEST(NotifierTest, ADuplicateNackDoesNotStartASecondRetryChain) {
   ChannelModelConfig config = simple_wallet();
   config.notify.retry_after_ns = {from_s(15), from_s(15)};
   ModelDriver driver(config);
-  (void)driver.model().faults().add(notify_fault(FaultKind::notify_duplicated));
+  (void)driver.model().faults().add(fault(FaultKind::notify_duplicated));
   driver.merchant_acks = [](const Notification&) { return false; };
   (void)driver.send(pay("o"));
   driver.run_until_idle();
