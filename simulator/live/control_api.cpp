@@ -165,10 +165,24 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       if (wallet == nullptr)
         return reply(
             404, error_body("unknown_channel", "ledger needs ?channel=NAME of a served channel"));
+      TimeNs from_ns = 0;
+      TimeNs to_ns = INT64_MAX;
+      for (const auto& [name, bound] :
+           {std::pair{"from_ms", &from_ns}, std::pair{"to_ms", &to_ns}}) {
+        const std::string text = query_value(in.target, name);
+        if (text.empty()) continue;
+        if (text.find_first_not_of("0123456789") != std::string::npos || text.size() > 15) {
+          return reply(
+              400, error_body("invalid_request", std::string(name) +
+                                                     ": expected milliseconds since start, got \"" +
+                                                     text + "\""));
+        }
+        *bound = std::stoll(text) * kNsPerMs;
+      }
       json entries = json::array();
-      const std::string order = query_value(in.target, "order");
-      for (const LedgerEntry& e : wallet->model().ledger().entries()) {
-        if (order.empty() || e.order_id == order) entries.push_back(ledger_json(e));
+      for (const LedgerEntry& e :
+           wallet->model().ledger().select(from_ns, to_ns, query_value(in.target, "order"))) {
+        entries.push_back(ledger_json(e));
       }
       return reply(200, entries);
     }

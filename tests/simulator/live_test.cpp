@@ -217,6 +217,18 @@ TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
   ASSERT_EQ(ledger.size(), 2U);
   EXPECT_EQ(ledger[0]["event"], "order_created");
   EXPECT_EQ(ledger[1]["event"], "charged");
+  const std::string charged_at = std::to_string(ledger[1]["at_ms"].get<std::int64_t>());
+  EXPECT_EQ(
+      json::parse(
+          call(control_, http::verb::get, "/control/ledger?channel=wx&from_ms=" + charged_at).body)
+          .size(),
+      1U);
+  EXPECT_EQ(
+      json::parse(
+          call(control_, http::verb::get, "/control/ledger?channel=wx&to_ms=" + charged_at).body)
+          .size(),
+      1U);
+  EXPECT_EQ(call(control_, http::verb::get, "/control/ledger?channel=wx&from_ms=soon").status, 400);
 }
 
 TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
