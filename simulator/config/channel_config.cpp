@@ -28,7 +28,7 @@ FaultKind parse_kind(const ConfigNode& node) {
   const std::string name = node.as_string();
   if (const auto kind = parse_fault_kind(name)) return *kind;
   std::string known;
-  for (int k = 0; k <= static_cast<int>(FaultKind::notify_unknown_order); ++k) {
+  for (int k = 0; k <= static_cast<int>(kLastFaultKind); ++k) {
     known += (known.empty() ? "" : ", ") + std::string(to_string(static_cast<FaultKind>(k)));
   }
   node.fail_expected("a fault kind (" + known + ")");

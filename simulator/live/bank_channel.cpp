@@ -50,6 +50,7 @@ class BankChannel final : public LiveChannel {
   // Banks authenticate with the shared MAC key; there is no merchant key to register.
   void register_merchant(MessageVerifier) override {}
   ChannelModel& model() override { return model_; }
+  TimeNs now_ns() const override { return timers_.now_ns(); }
   const ChannelSpec& spec() const override { return spec_; }
   std::string public_key_pem() const override { return ""; }
   std::string hmac_secret() const override { return mac_key_; }

@@ -64,9 +64,24 @@ std::string query_value(std::string_view target, std::string_view key) {
   return "";
 }
 
+// The from_ms and to_ms query parameters (ms since the simulator's start) as [from, to);
+// a message naming the bad parameter, or empty.
+std::string time_range(std::string_view target, TimeNs& from_ns, TimeNs& to_ns) {
+  for (const auto& [name, bound] : {std::pair{"from_ms", &from_ns}, std::pair{"to_ms", &to_ns}}) {
+    const std::string text = query_value(target, name);
+    if (text.empty()) continue;
+    if (text.find_first_not_of("0123456789") != std::string::npos || text.size() > 15) {
+      return std::string(name) + ": expected milliseconds since start, got \"" + text + "\"";
+    }
+    *bound = std::stoll(text) * kNsPerMs;
+  }
+  return "";
+}
+
 template <class Reply>
 void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
-                     const std::vector<std::string>& parts, const Reply& reply) {
+                     const std::vector<std::string>& parts, const Reply& reply,
+                     const Responder& respond) {
   FaultTable& faults = wallet.model().faults();
   if (parts[3] == "faults" && parts.size() == 4 && in.method == "POST") {
     const Fault fault = parse_fault(ConfigDocument::parse("request body", in.body).root());
@@ -86,6 +101,16 @@ void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
     }
     if (!faults.remove(id)) return reply(404, error_body("unknown_fault", "no fault " + parts[4]));
     return reply(200, json{{"removed", id}});
+  }
+  if (parts[3] == "statement" && parts.size() == 4 && in.method == "GET") {
+    TimeNs from_ns = 0;
+    TimeNs to_ns = INT64_MAX;
+    if (const std::string bad = time_range(in.target, from_ns, to_ns); !bad.empty()) {
+      return reply(400, error_body("invalid_request", bad));
+    }
+    const auto rows = wallet.model().statement(wallet.now_ns(), from_ns, to_ns);
+    return respond(
+        HttpResponseOut{200, "text/csv", render_statement_csv(rows), {}, Delivery::normal});
   }
   if (parts[3] == "merchant-key" && parts.size() == 4 && in.method == "POST") {
     const ConfigDocument doc = ConfigDocument::parse("request body", in.body);
@@ -167,17 +192,8 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
             404, error_body("unknown_channel", "ledger needs ?channel=NAME of a served channel"));
       TimeNs from_ns = 0;
       TimeNs to_ns = INT64_MAX;
-      for (const auto& [name, bound] :
-           {std::pair{"from_ms", &from_ns}, std::pair{"to_ms", &to_ns}}) {
-        const std::string text = query_value(in.target, name);
-        if (text.empty()) continue;
-        if (text.find_first_not_of("0123456789") != std::string::npos || text.size() > 15) {
-          return reply(
-              400, error_body("invalid_request", std::string(name) +
-                                                     ": expected milliseconds since start, got \"" +
-                                                     text + "\""));
-        }
-        *bound = std::stoll(text) * kNsPerMs;
+      if (const std::string bad = time_range(in.target, from_ns, to_ns); !bad.empty()) {
+        return reply(400, error_body("invalid_request", bad));
       }
       json entries = json::array();
       for (const LedgerEntry& e :
@@ -190,7 +206,7 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       LiveChannel* wallet = find(channels, parts[2]);
       if (wallet == nullptr)
         return reply(404, error_body("unknown_channel", "no channel named \"" + parts[2] + "\""));
-      return channel_control(*wallet, in, parts, reply);
+      return channel_control(*wallet, in, parts, reply, respond);
     }
   } catch (const ConfigError& e) {
     return reply(400, error_body("invalid_request", e.what()));

@@ -97,6 +97,7 @@ class LiveChannel {
   virtual void refresh_listeners(TimeNs now_ns) = 0;
   virtual void register_merchant(MessageVerifier verifier) = 0;
   [[nodiscard]] virtual ChannelModel& model() = 0;
+  [[nodiscard]] virtual TimeNs now_ns() const = 0;
   [[nodiscard]] virtual const ChannelSpec& spec() const = 0;
   [[nodiscard]] virtual std::string public_key_pem() const = 0;
   [[nodiscard]] virtual std::string hmac_secret() const = 0;

@@ -95,6 +95,7 @@ class WalletChannel final : public LiveChannel {
   }
   void register_merchant(MessageVerifier verifier) override { verifier_ = std::move(verifier); }
   ChannelModel& model() override { return model_; }
+  TimeNs now_ns() const override { return timers_.now_ns(); }
   const ChannelSpec& spec() const override { return spec_; }
   std::string public_key_pem() const override { return public_key_pem_; }
   std::string hmac_secret() const override { return hmac_secret_; }

@@ -30,6 +30,7 @@ ChannelModel::ChannelModel(ChannelModelConfig config, std::uint64_t master_seed)
       outcome_rng_(Rng::stream(master_seed, "sim." + config_.name + ".outcome")),
       fault_rng_(Rng::stream(master_seed, "sim." + config_.name + ".faults")),
       notify_rng_(Rng::stream(master_seed, "sim." + config_.name + ".notify")),
+      statement_rng_(Rng::stream(master_seed, "sim." + config_.name + ".statement")),
       capacity_(config_.capacity) {}
 
 Decision ChannelModel::handle(TimeNs now_ns, const Request& request, Effects& effects) {
@@ -291,6 +292,41 @@ void ChannelModel::record(TimeNs now_ns, LedgerEvent event, const Order& order,
   if (refund) entry.refund_id = refund->view.refund_id;
   if (event == LedgerEvent::charged) entry.channel_txn_id = order.view.channel_txn_id;
   ledger_.record(std::move(entry));
+}
+
+std::vector<StatementRow> ChannelModel::statement(TimeNs now_ns, TimeNs from_ns, TimeNs to_ns) {
+  const double wrong_p = faults_.statement_discrepancy(now_ns);
+  std::vector<StatementRow> rows;
+  for (const LedgerEntry& e : ledger_.select(from_ns, to_ns)) {
+    if (e.event != LedgerEvent::charged && e.event != LedgerEvent::refund_succeeded) continue;
+    StatementRow row{e.at_ns,          e.event == LedgerEvent::refund_succeeded,
+                     e.order_id,       e.refund_id,
+                     e.channel_txn_id, e.amount_minor,
+                     e.currency};
+    if (wrong_p > 0 && statement_rng_.chance(wrong_p)) {
+      const std::uint64_t kind = statement_rng_.below(3);
+      if (kind == 0) continue;               // a missing row
+      if (kind == 1) row.amount_minor += 1;  // an amount off by one minor unit
+      if (kind == 2) rows.push_back(row);    // the row listed twice
+    }
+    rows.push_back(std::move(row));
+  }
+  if (wrong_p > 0 && statement_rng_.chance(wrong_p)) {  // a charge that never happened
+    rows.push_back(StatementRow{std::max(from_ns, to_ns == INT64_MAX ? now_ns : to_ns - 1), false,
+                                "phantom-" + std::to_string(statement_rng_.below(1'000'000)), "",
+                                config_.name + "-phantom", 100, "CNY"});
+  }
+  return rows;
+}
+
+std::string render_statement_csv(const std::vector<StatementRow>& rows) {
+  std::string csv = "channel_txn_id,order_id,refund_id,type,amount,currency,at_ms\n";
+  for (const StatementRow& r : rows) {
+    csv += r.channel_txn_id + "," + r.order_id + "," + r.refund_id + "," +
+           (r.refund ? "REFUND" : "PAYMENT") + "," + std::to_string(r.amount_minor) + "," +
+           r.currency + "," + std::to_string(r.at_ns / kNsPerMs) + "\n";
+  }
+  return csv;
 }
 
 std::optional<PaymentView> ChannelModel::payment(std::string_view order_id) const {

@@ -9,7 +9,7 @@ namespace fusebox::sim {
 
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 26> kFaultNames{{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 27> kFaultNames{{
     {FaultKind::latency, "latency"},
     {FaultKind::brownout, "brownout"},
     {FaultKind::decline, "decline"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 26> kFaultNames{{
     {FaultKind::notify_replayed, "notify_replayed"},
     {FaultKind::notify_forged, "notify_forged"},
     {FaultKind::notify_unknown_order, "notify_unknown_order"},
+    {FaultKind::statement_discrepancy, "statement_discrepancy"},
 }};
 
 bool is_notification_fault(FaultKind kind) {
@@ -169,7 +170,10 @@ RequestFaults FaultTable::for_request(TimeNs now_ns, Operation operation, int no
                                       Rng& rng) const {
   RequestFaults out;
   for (const Fault& fault : faults_) {
-    if (is_notification_fault(fault.kind) || fault.kind == FaultKind::refuse_connections) continue;
+    if (is_notification_fault(fault.kind) || fault.kind == FaultKind::refuse_connections ||
+        fault.kind == FaultKind::statement_discrepancy) {
+      continue;
+    }
     if (fault.operation && *fault.operation != operation) continue;
     if (fault.node && *fault.node != node) continue;
     if (!active(fault, now_ns)) continue;
@@ -211,6 +215,16 @@ NotificationFaults FaultTable::for_notification(TimeNs now_ns, Rng& rng) const {
     }
   }
   return out;
+}
+
+double FaultTable::statement_discrepancy(TimeNs now_ns) const {
+  double p = 0;
+  for (const Fault& fault : faults_) {
+    if (fault.kind == FaultKind::statement_discrepancy && active(fault, now_ns)) {
+      p = std::max(p, fault.probability);
+    }
+  }
+  return p;
 }
 
 bool FaultTable::accepting(TimeNs now_ns, int node) const {

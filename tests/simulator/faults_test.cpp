@@ -18,7 +18,7 @@ using testing::query;
 using testing::simple_wallet;
 
 TEST(FaultTableTest, NamesRoundTrip) {
-  for (int k = 0; k <= static_cast<int>(FaultKind::notify_unknown_order); ++k) {
+  for (int k = 0; k <= static_cast<int>(kLastFaultKind); ++k) {
     const auto kind = static_cast<FaultKind>(k);
     EXPECT_EQ(parse_fault_kind(to_string(kind)), kind) << to_string(kind);
   }

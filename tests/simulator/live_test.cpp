@@ -229,6 +229,9 @@ TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
           .size(),
       1U);
   EXPECT_EQ(call(control_, http::verb::get, "/control/ledger?channel=wx&from_ms=soon").status, 400);
+  const Reply statement = call(control_, http::verb::get, "/control/channels/wx/statement");
+  EXPECT_EQ(statement.status, 200);
+  EXPECT_NE(statement.body.find(",o-1,,PAYMENT,100,CNY,"), std::string::npos) << statement.body;
 }
 
 TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {

@@ -73,6 +73,20 @@ struct ChannelCounters {
   std::uint64_t forged_notifications = 0;
 };
 
+// One line of a channel's statement: a charge, or a refund that succeeded.
+struct StatementRow {
+  TimeNs at_ns = 0;
+  bool refund = false;
+  std::string order_id;
+  std::string refund_id;
+  std::string channel_txn_id;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+};
+
+// "channel_txn_id,order_id,refund_id,type,amount,currency,at_ms" and a line per row.
+[[nodiscard]] std::string render_statement_csv(const std::vector<StatementRow>& rows);
+
 class ChannelModel {
  public:
   ChannelModel(ChannelModelConfig config, std::uint64_t master_seed);
@@ -82,6 +96,10 @@ class ChannelModel {
   // The driver's report on one delivered attempt: `acked` only for the family's exact ACK.
   void on_notification_result(TimeNs now_ns, std::uint64_t notification_id, int attempt, bool acked,
                               Effects& effects);
+
+  // The statement for [from_ns, to_ns) as the channel would publish it: every charge and
+  // succeeded refund in the range, plus what an active statement_discrepancy fault injects.
+  [[nodiscard]] std::vector<StatementRow> statement(TimeNs now_ns, TimeNs from_ns, TimeNs to_ns);
 
   [[nodiscard]] FaultTable& faults() { return faults_; }
   [[nodiscard]] const Ledger& ledger() const { return ledger_; }
@@ -142,6 +160,7 @@ class ChannelModel {
   Rng outcome_rng_;
   Rng fault_rng_;
   Rng notify_rng_;
+  Rng statement_rng_;
   CapacityModel capacity_;
   FaultTable faults_;
   Ledger ledger_;

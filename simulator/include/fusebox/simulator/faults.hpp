@@ -49,7 +49,11 @@ enum class FaultKind : std::uint8_t {
   notify_replayed,       // a delivered notification is sent again `delay_ms` later
   notify_forged,         // a forged copy (wrong signature) is sent alongside
   notify_unknown_order,  // a notification for an order the channel never saw is sent
+  // Statements.
+  statement_discrepancy,  // each statement row is wrong with probability p (dropped, amount
+                          // off by one, listed twice), plus a charge that never happened
 };
+inline constexpr FaultKind kLastFaultKind = FaultKind::statement_discrepancy;
 [[nodiscard]] std::string_view to_string(FaultKind kind);
 [[nodiscard]] std::optional<FaultKind> parse_fault_kind(std::string_view name);
 
@@ -106,6 +110,8 @@ class FaultTable {
   [[nodiscard]] RequestFaults for_request(TimeNs now_ns, Operation operation, int node,
                                           Rng& rng) const;
   [[nodiscard]] NotificationFaults for_notification(TimeNs now_ns, Rng& rng) const;
+  // The probability of a statement row being wrong now (0 without a statement fault).
+  [[nodiscard]] double statement_discrepancy(TimeNs now_ns) const;
   // False while a refuse_connections fault covers the node (the live server closes it).
   [[nodiscard]] bool accepting(TimeNs now_ns, int node) const;
 
