@@ -265,11 +265,25 @@ std::variant<ParsedRequest, HttpReply> parse_request(std::string_view method,
   return parsed;
 }
 
+HttpReply unavailable_reply() {
+  return HttpReply{503, "<html><body>503 Service Unavailable</body></html>", {}};
+}
+
+std::pair<std::string, std::string> retry_after_header(TimeNs retry_after_ns) {
+  const TimeNs seconds = std::max<TimeNs>((retry_after_ns + kNsPerS - 1) / kNsPerS, 1);
+  return {"Retry-After", std::to_string(seconds)};
+}
+
 HttpReply render_decision(const Decision& decision, const MessageSigner& channel,
                           const Envelope& envelope) {
-  if (decision.delivery == Delivery::http_5xx) {
-    // What a load balancer in front of a sick channel answers: not even JSON.
-    return HttpReply{503, "<html><body>503 Service Unavailable</body></html>", {}};
+  if (decision.delivery == Delivery::http_5xx) return unavailable_reply();
+  if (decision.delivery == Delivery::too_many_requests) {
+    json busy;
+    busy["code"] = "FREQUENCY_LIMITED";
+    busy["message"] = "too many requests";
+    return HttpReply{429,
+                     seal(std::move(busy), channel, envelope, false),
+                     {retry_after_header(decision.retry_after_ns)}};
   }
   const Answer& answer = decision.answer;
   json body;
@@ -277,15 +291,6 @@ HttpReply render_decision(const Decision& decision, const MessageSigner& channel
   body["message"] = answer.reason.empty() ? "OK" : answer.reason;
   if (!answer.payment.order_id.empty()) put_payment(body, answer.payment);
   if (!answer.refund.refund_id.empty()) put_refund(body, answer.refund);
-  if (decision.delivery == Delivery::too_many_requests) {
-    json busy;
-    busy["code"] = "FREQUENCY_LIMITED";
-    busy["message"] = "too many requests";
-    const TimeNs seconds = (decision.retry_after_ns + kNsPerS - 1) / kNsPerS;
-    return HttpReply{429,
-                     seal(std::move(busy), channel, envelope, false),
-                     {{"Retry-After", std::to_string(std::max<TimeNs>(seconds, 1))}}};
-  }
   std::string text =
       seal(std::move(body), channel, envelope, decision.delivery == Delivery::bad_signature);
   if (decision.delivery == Delivery::malformed_body) text = text.substr(0, text.size() / 2);

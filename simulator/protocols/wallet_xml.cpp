@@ -237,15 +237,12 @@ std::variant<ParsedRequest, HttpReply> parse_request(std::string_view method,
 
 HttpReply render_decision(const Decision& decision, const MessageSigner& channel,
                           const Envelope& envelope) {
-  if (decision.delivery == Delivery::http_5xx) {
-    return HttpReply{503, "<html><body>503 Service Unavailable</body></html>", {}};
-  }
+  if (decision.delivery == Delivery::http_5xx) return wallet_json::unavailable_reply();
   if (decision.delivery == Delivery::too_many_requests) {
-    const TimeNs seconds = std::max<TimeNs>((decision.retry_after_ns + kNsPerS - 1) / kNsPerS, 1);
     return HttpReply{429,
                      seal({{"return_code", "FAIL"}, {"return_msg", "FREQUENCY_LIMITED"}}, channel,
                           envelope, false),
-                     {{"Retry-After", std::to_string(seconds)}}};
+                     {wallet_json::retry_after_header(decision.retry_after_ns)}};
   }
   const Answer& answer = decision.answer;
   Fields fields{{"return_code", "SUCCESS"},

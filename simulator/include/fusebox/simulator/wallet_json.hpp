@@ -55,6 +55,12 @@ struct Envelope {
                                               const MessageSigner& channel,
                                               const Envelope& envelope);
 
+// Shared by both wallet families. An outage behind the channel's load balancer answers 503
+// with an HTML page, not even the family's own format.
+[[nodiscard]] HttpReply unavailable_reply();
+// The Retry-After header of a 429: whole seconds, rounded up, at least 1.
+[[nodiscard]] std::pair<std::string, std::string> retry_after_header(TimeNs retry_after_ns);
+
 // Only this counts as an acknowledgement: HTTP 200 and a body of exactly kAckBody.
 [[nodiscard]] bool is_ack(int status, std::string_view body);
 
