@@ -249,6 +249,7 @@ ChannelSpec parse_channel(const ConfigNode& node) {
   if (const auto u = node.find("notify_url")) spec.notify_url = u->as_non_empty_string();
   parse_model_sections(node, spec);
   if (const auto faults = node.find("faults")) {
+    faults->expect_array(0, FaultTable::kMaxFaults);
     for (const ConfigNode& f : faults->elements()) {
       Fault fault = parse_fault(f);
       if (fault.node && *fault.node >= spec.nodes) {

@@ -85,7 +85,13 @@ void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
   FaultTable& faults = wallet.model().faults();
   if (parts[3] == "faults" && parts.size() == 4 && in.method == "POST") {
     const Fault fault = parse_fault(ConfigDocument::parse("request body", in.body).root());
-    return reply(201, json{{"id", faults.add(fault)}});
+    const std::uint64_t id = faults.add(fault);
+    if (id == 0) {
+      return reply(409, error_body("too_many_faults", "the channel already has " +
+                                                          std::to_string(FaultTable::kMaxFaults) +
+                                                          " faults; delete some first"));
+    }
+    return reply(201, json{{"id", id}});
   }
   if (parts[3] == "faults" && parts.size() == 4 && in.method == "DELETE") {
     faults.clear();

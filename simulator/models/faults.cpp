@@ -144,6 +144,7 @@ std::optional<FaultKind> parse_fault_kind(std::string_view name) {
 }
 
 std::uint64_t FaultTable::add(Fault fault) {
+  if (faults_.size() >= kMaxFaults) return 0;
   fault.id = next_id_++;
   faults_.push_back(std::move(fault));
   return faults_.back().id;

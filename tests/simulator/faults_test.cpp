@@ -45,6 +45,16 @@ TEST(FaultTableTest, ScopeAndWindow) {
   EXPECT_EQ(table.for_request(from_s(15), Operation::refund, 2, rng).delivery, Delivery::normal);
 }
 
+TEST(FaultTableTest, RefusesFaultsPastItsBound) {
+  FaultTable table;
+  for (std::size_t i = 0; i < FaultTable::kMaxFaults; ++i)
+    ASSERT_NE(table.add(fault(FaultKind::outage)), 0U);
+  EXPECT_EQ(table.add(fault(FaultKind::outage)), 0U);
+  EXPECT_EQ(table.faults().size(), FaultTable::kMaxFaults);
+  EXPECT_TRUE(table.remove(1));
+  EXPECT_NE(table.add(fault(FaultKind::outage)), 0U) << "room again after a removal";
+}
+
 TEST(FaultTableTest, PartialOutageHitsItsShare) {
   FaultTable table;
   (void)table.add(fault(FaultKind::outage, 0.3));

@@ -100,6 +100,11 @@ struct NotificationFaults {
 
 class FaultTable {
  public:
+  // At most this many faults per channel: a script adding faults in a loop cannot grow the
+  // table (and every request's scan of it) without bound.
+  static constexpr std::size_t kMaxFaults = 1'024;
+
+  // The new fault's id, or 0 when the table is full (nothing added).
   std::uint64_t add(Fault fault);
   bool remove(std::uint64_t id);
   void clear() { faults_.clear(); }
