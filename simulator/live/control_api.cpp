@@ -116,7 +116,7 @@ void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
     }
     const auto rows = wallet.model().statement(wallet.now_ns(), from_ns, to_ns);
     return respond(
-        HttpResponseOut{200, "text/csv", render_statement_csv(rows), {}, Delivery::normal});
+        HttpResponseOut{200, "text/csv", render_statement_csv(rows), {}, WireDelivery::normal});
   }
   if (parts[3] == "merchant-key" && parts.size() == 4 && in.method == "POST") {
     const ConfigDocument doc = ConfigDocument::parse("request body", in.body);
@@ -178,7 +178,7 @@ LiveChannel* find(Channels& wallets_, const std::string& name) {
 void handle_control(const HttpRequestIn& in, const Responder& respond, Channels& channels,
                     const std::string& ca_pem) {
   const auto reply = [&](int status, const json& body) {
-    respond(HttpResponseOut{status, "application/json", body.dump(), {}, Delivery::normal});
+    respond(HttpResponseOut{status, "application/json", body.dump(), {}, WireDelivery::normal});
   };
   const std::vector<std::string> parts = path_parts(in.target);
   if (parts.size() < 2 || parts[0] != "control") {
@@ -189,7 +189,8 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       return reply(200, channels_json(channels));
     if (parts[1] == "ca" && parts.size() == 2 && in.method == "GET") {
       if (ca_pem.empty()) return reply(404, error_body("no_tls", "no channel uses TLS"));
-      return respond(HttpResponseOut{200, "application/x-pem-file", ca_pem, {}, Delivery::normal});
+      return respond(
+          HttpResponseOut{200, "application/x-pem-file", ca_pem, {}, WireDelivery::normal});
     }
     if (parts[1] == "ledger" && parts.size() == 2 && in.method == "GET") {
       LiveChannel* wallet = find(channels, query_value(in.target, "channel"));

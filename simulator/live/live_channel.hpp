@@ -16,10 +16,35 @@
 #include "fusebox/common/clock.hpp"
 #include "fusebox/common/scheduler.hpp"
 #include "fusebox/common/signing.hpp"
+#include "fusebox/net/http_server.hpp"
 #include "fusebox/simulator/channel_config.hpp"
-#include "fusebox/simulator/http_server.hpp"
+#include "fusebox/simulator/model_types.hpp"
 
 namespace fusebox::sim::live {
+
+using net::HttpLimits;
+using net::HttpRequestIn;
+using net::HttpResponseOut;
+using net::HttpServer;
+using net::Responder;
+using net::WireDelivery;
+
+// How the HTTP server acts out a model's delivery: the faults that mangle bytes on the wire.
+// The others (5xx, 429, malformed body, bad signature) are already in the rendered message.
+[[nodiscard]] constexpr WireDelivery wire_delivery(Delivery delivery) {
+  switch (delivery) {
+    case Delivery::black_hole:
+      return WireDelivery::black_hole;
+    case Delivery::reset:
+      return WireDelivery::reset;
+    case Delivery::truncated_body:
+      return WireDelivery::truncated_body;
+    case Delivery::slow_dribble:
+      return WireDelivery::slow_dribble;
+    default:
+      return WireDelivery::normal;
+  }
+}
 
 // Model timers on the io_context: one bounded EventQueue and one asio timer armed for its
 // earliest deadline, so a million pending orders cost a million small slots, not a million

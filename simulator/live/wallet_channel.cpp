@@ -109,7 +109,7 @@ class WalletChannel final : public LiveChannel {
     auto parsed = codec_.parse(in.method, in.target, in.body, verifier_, signer_, envelope());
     if (auto* error = std::get_if<wallet_json::HttpReply>(&parsed)) {
       return respond(HttpResponseOut{error->status, codec_.content_type, std::move(error->body),
-                                     std::move(error->headers), Delivery::normal});
+                                     std::move(error->headers), WireDelivery::normal});
     }
     auto& request = std::get<wallet_json::ParsedRequest>(parsed);
     if (!request.notify_url.empty()) notify_urls_[request.request.order_id] = request.notify_url;
@@ -118,15 +118,15 @@ class WalletChannel final : public LiveChannel {
     apply(effects);
     wallet_json::HttpReply reply = codec_.render(decision, signer_, envelope());
     HttpResponseOut out{reply.status, codec_.content_type, std::move(reply.body),
-                        std::move(reply.headers), decision.delivery};
+                        std::move(reply.headers), wire_delivery(decision.delivery)};
     // Already due (no latency to wait for): answer now rather than through the timer queue.
     if (decision.delivery == Delivery::black_hole || decision.respond_at_ns <= timers_.now_ns()) {
       return respond(std::move(out));
     }
     if (!timers_.at(decision.respond_at_ns,
                     [respond, out = std::move(out)]() mutable { respond(std::move(out)); })) {
-      respond(
-          HttpResponseOut{503, "text/plain", "simulator timer queue full", {}, Delivery::normal});
+      respond(HttpResponseOut{
+          503, "text/plain", "simulator timer queue full", {}, WireDelivery::normal});
     }
   }
 

@@ -16,8 +16,8 @@
 
 #include "fusebox/common/config.hpp"
 #include "fusebox/common/framing.hpp"
+#include "fusebox/net/http_server.hpp"
 #include "fusebox/simulator/bank_binary.hpp"
-#include "fusebox/simulator/http_server.hpp"
 #include "fusebox/simulator/live_simulator.hpp"
 
 namespace fusebox::sim::live {
@@ -26,6 +26,11 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using net::HttpLimits;
+using net::HttpRequestIn;
+using net::HttpResponseOut;
+using net::HttpServer;
+using net::Responder;
 using nlohmann::json;
 
 struct Reply {
@@ -143,7 +148,7 @@ class LiveSimulatorTest : public ::testing::Test {
             notifications_.push_back(in.body);
           }
           respond(HttpResponseOut{
-              200, "application/json", R"({"code":"SUCCESS"})", {}, Delivery::normal});
+              200, "application/json", R"({"code":"SUCCESS"})", {}, net::WireDelivery::normal});
         },
         HttpLimits{});
     const auto merchant_port = merchant_->listen("127.0.0.1", 0);

@@ -1,8 +1,9 @@
 #pragma once
-// A small HTTP/1.1 server on Boost.Beast for the simulator's wallet channels and its control
-// API: keep-alive, bounded headers, bodies and connections, and answers that may come later
-// (a handler replies when the channel's latency has passed, without holding a thread). It
-// acts out the transport faults: black hole, reset and truncation mid-response, slow dribble.
+// A small HTTP/1.1 server on Boost.Beast, shared by the simulator (wallet channels, control
+// API) and the gateway (merchant, notify, admin and metrics API): keep-alive, bounded
+// headers, bodies and connections, and answers that may come later (a handler replies when
+// it is ready, without holding a thread). For the simulator it also acts out transport
+// faults on a response: black hole, reset and truncation mid-response, slow dribble.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,9 +16,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include "fusebox/simulator/model_types.hpp"
+#include "fusebox/common/clock.hpp"
 
-namespace fusebox::sim::live {
+namespace fusebox::net {
+
+// How a response leaves: whole, or mangled on the way (the simulator's transport faults).
+enum class WireDelivery : std::uint8_t {
+  normal,
+  black_hole,      // never answer (the connection stays open)
+  reset,           // reset the connection part-way through the response
+  truncated_body,  // send fewer body bytes than announced
+  slow_dribble,    // send the response a few bytes at a time
+};
 
 struct HttpRequestIn {
   std::string method;
@@ -31,7 +41,7 @@ struct HttpResponseOut {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  Delivery delivery = Delivery::normal;
+  WireDelivery delivery = WireDelivery::normal;
 };
 
 // Call exactly once per request; it may be called later, from the io_context's thread.
@@ -43,6 +53,7 @@ struct HttpLimits {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_connections = 10'000;
   TimeNs idle_timeout_ns = 60 * kNsPerS;
+  std::string server_name = "fusebox";  // the Server header
 };
 
 class HttpServer {
@@ -73,4 +84,4 @@ class HttpServer {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace fusebox::sim::live
+}  // namespace fusebox::net

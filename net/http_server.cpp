@@ -1,4 +1,4 @@
-#include "fusebox/simulator/http_server.hpp"
+#include "fusebox/net/http_server.hpp"
 
 #include <chrono>
 #include <sstream>
@@ -12,7 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-namespace fusebox::sim::live {
+namespace fusebox::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -25,9 +25,9 @@ constexpr std::size_t kDribbleBytes = 16;
 constexpr auto kDribbleGap = std::chrono::milliseconds(100);
 
 // Serialises a whole response, so any prefix of it can be written (faults cut it anywhere).
-std::string serialize(const HttpResponseOut& out, bool keep_alive) {
+std::string serialize(const HttpResponseOut& out, bool keep_alive, const std::string& server) {
   http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
-  res.set(http::field::server, "fusebox-simulator");
+  res.set(http::field::server, server);
   res.set(http::field::content_type, out.content_type);
   for (const auto& [name, value] : out.headers)
     res.set(name, value);
@@ -194,21 +194,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void reject(int status, const char* message) {
     keep_alive_ = false;
-    send(HttpResponseOut{status, "text/plain", message, {}, Delivery::normal});
+    send(HttpResponseOut{status, "text/plain", message, {}, WireDelivery::normal});
   }
 
   void send(HttpResponseOut out) {
     if (closed_) return;
     const std::size_t body_size = out.body.size();
-    out_ = serialize(out, keep_alive_);
+    out_ = serialize(out, keep_alive_, limits_.server_name);
     switch (out.delivery) {
-      case Delivery::black_hole:
+      case WireDelivery::black_hole:
         return swallow();
-      case Delivery::reset:
+      case WireDelivery::reset:
         return write_then(out_.size() / 2, &Session::reset);
-      case Delivery::truncated_body:
+      case WireDelivery::truncated_body:
         return write_then(out_.size() - (body_size + 1) / 2, &Session::close);
-      case Delivery::slow_dribble:
+      case WireDelivery::slow_dribble:
         return dribble(0);
       default:
         return write_then(out_.size(), &Session::next);
@@ -332,4 +332,4 @@ void HttpServer::stop() {
 std::size_t HttpServer::open_connections() const { return impl_->sessions_.size(); }
 std::uint16_t HttpServer::port() const { return impl_->endpoint_.port(); }
 
-}  // namespace fusebox::sim::live
+}  // namespace fusebox::net
