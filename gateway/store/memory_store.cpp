@@ -1,1 +1,156 @@
-// Placeholder: lands with issue #4.
+// The in-memory store: for tests and sim mode, where nothing must survive the process. It
+// keeps the SQLite store's rules (ids upserted, merchant ids unique, failures reported by
+// flush) so a behaviour checked against one holds for the other.
+
+#include <algorithm>
+#include <cassert>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "fusebox/gateway/store.hpp"
+
+namespace fusebox::gateway {
+namespace {
+
+// Rows keyed by id, kept in first-insertion order so loads are deterministic; a second
+// index enforces the merchant's id as unique, as the SQL schema does.
+template <class Row>
+class RowTable {
+ public:
+  // Returns false, changing nothing, when another row already holds `merchant_id`.
+  [[nodiscard]] bool upsert(const std::string& id, const std::string& merchant_id, const Row& row) {
+    const auto owner = by_merchant_id_.find(merchant_id);
+    if (owner != by_merchant_id_.end() && owner->second != id) return false;
+    const auto found = by_id_.find(id);
+    if (found == by_id_.end()) {
+      by_id_.emplace(id, rows_.size());
+      rows_.push_back({merchant_id, row});
+    } else {
+      Entry& entry = rows_[found->second];
+      by_merchant_id_.erase(entry.merchant_id);
+      entry = {merchant_id, row};
+    }
+    by_merchant_id_[merchant_id] = id;
+    assert(by_id_.size() == rows_.size() && by_merchant_id_.size() == rows_.size());
+    return true;
+  }
+
+  // Creation order: created_ns, ties broken by first insertion (a stable sort keeps it).
+  [[nodiscard]] std::vector<Row> in_creation_order() const {
+    std::vector<Row> rows;
+    rows.reserve(rows_.size());
+    for (const Entry& entry : rows_)
+      rows.push_back(entry.row);
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.created_ns < b.created_ns; });
+    return rows;
+  }
+
+ private:
+  struct Entry {
+    std::string merchant_id;
+    Row row;
+  };
+  std::vector<Entry> rows_;
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_map<std::string, std::string> by_merchant_id_;
+};
+
+class MemoryStore final : public Store {
+ public:
+  void save(const Payment& payment) override {
+    std::lock_guard lock(mutex_);
+    if (!payments_.upsert(payment.payment_id, payment.merchant_order_id, payment)) {
+      reject("payments", payment.payment_id, "merchant_order_id", payment.merchant_order_id);
+      return;
+    }
+    ++stats_.written;
+  }
+
+  void save(const Refund& refund) override {
+    std::lock_guard lock(mutex_);
+    if (!refunds_.upsert(refund.refund_id, refund.merchant_refund_id, refund)) {
+      reject("refunds", refund.refund_id, "merchant_refund_id", refund.merchant_refund_id);
+      return;
+    }
+    ++stats_.written;
+  }
+
+  void append(const Attempt& attempt) override {
+    std::lock_guard lock(mutex_);
+    attempts_.push_back(attempt);
+    ++stats_.written;
+  }
+
+  void append(const NotificationRecord& notification) override {
+    std::lock_guard lock(mutex_);
+    notifications_.push_back(notification);
+    ++stats_.written;
+  }
+
+  void append(const Transition& transition) override {
+    std::lock_guard lock(mutex_);
+    transitions_[transition.id].push_back(transition);
+    ++stats_.written;
+  }
+
+  void flush() override {
+    std::lock_guard lock(mutex_);
+    if (!first_error_) return;
+    const std::string message = std::move(*first_error_);
+    first_error_.reset();
+    throw StoreError(message);
+  }
+
+  [[nodiscard]] std::vector<Payment> load_payments() override {
+    std::lock_guard lock(mutex_);
+    return payments_.in_creation_order();
+  }
+
+  [[nodiscard]] std::vector<Refund> load_refunds() override {
+    std::lock_guard lock(mutex_);
+    return refunds_.in_creation_order();
+  }
+
+  [[nodiscard]] std::vector<Transition> load_transitions(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    const auto found = transitions_.find(id);
+    if (found == transitions_.end()) return {};
+    return found->second;
+  }
+
+  [[nodiscard]] StoreStats stats() const override {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+
+ private:
+  // Same wording as SQLite's refusal, so callers log one shape of message.
+  void reject(const char* table, const std::string& id, const char* column,
+              const std::string& value) {
+    ++stats_.rejected;
+    if (first_error_) return;
+    first_error_ = std::string("memory store: ") + table + " row '" + id + "' refused: " + column +
+                   " '" + value + "' belongs to another row";
+  }
+
+  mutable std::mutex mutex_;
+  RowTable<Payment> payments_;
+  RowTable<Refund> refunds_;
+  // Kept though nothing loads them yet: they are the record a report or an audit would read.
+  std::vector<Attempt> attempts_;
+  std::vector<NotificationRecord> notifications_;
+  std::unordered_map<std::string, std::vector<Transition>> transitions_;
+  StoreStats stats_;
+  std::optional<std::string> first_error_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace fusebox::gateway

@@ -5,6 +5,7 @@
 // back into the poller. Two implementations: in memory (tests, sim mode) and SQLite in WAL
 // mode (the live default; a file shared by the payments and refunds roles).
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -49,23 +50,33 @@ struct Transition {
 struct StoreStats {
   std::uint64_t queued = 0;    // writes accepted and not yet durable
   std::uint64_t written = 0;   // writes made durable
-  std::uint64_t batches = 0;   // transactions committed
-  std::uint64_t failures = 0;  // batches that failed (the error is logged by the caller)
+  std::uint64_t batches = 0;   // transactions committed (always 0 in memory)
+  std::uint64_t failures = 0;  // batches that failed, every write in them lost
+  std::uint64_t rejected = 0;  // single writes the schema refused (a merchant id already
+                               // taken by another row); the rest of their batch is kept
 };
 
+// Writes are accepted in order and made durable in that order. A failed batch or a refused
+// write is not retried: it is counted in stats() and reported by the next flush(); the next
+// save of the same payment or refund writes its whole row again, so rows heal, appends don't.
 class Store {
  public:
   virtual ~Store() = default;
-  // Queue a write; cheap and non-blocking while the queue has room. An upsert by id for
-  // payments and refunds; an append for the rest.
+  // Queue a write; cheap and non-blocking while the queue has room, blocking (never
+  // dropping) once it is full. An upsert by id for payments and refunds; an append for the
+  // rest.
   virtual void save(const Payment& payment) = 0;
   virtual void save(const Refund& refund) = 0;
   virtual void append(const Attempt& attempt) = 0;
   virtual void append(const NotificationRecord& notification) = 0;
   virtual void append(const Transition& transition) = 0;
-  // Blocks until every write queued before the call is durable. Throws StoreError.
+  // Blocks until every write queued before the call is durable. Throws StoreError with the
+  // first failure since the previous flush (then forgets it, so one failure throws once).
   virtual void flush() = 0;
-  // Everything stored, in creation order: for recovery on start.
+  // Everything stored, including this store's writes still queued at the call: for recovery
+  // on start. Payments and refunds in creation order (created_ns, then first insertion);
+  // transitions of one id in the order they were appended. Throws StoreError on a row it
+  // cannot read (e.g. an unknown status), naming the table, the row id and the value.
   [[nodiscard]] virtual std::vector<Payment> load_payments() = 0;
   [[nodiscard]] virtual std::vector<Refund> load_refunds() = 0;
   [[nodiscard]] virtual std::vector<Transition> load_transitions(const std::string& id) = 0;
@@ -77,13 +88,35 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Synchronous and mutex-guarded; the same rules as SQLite (merchant ids unique, errors
+// reported by flush), so tests written against one hold for the other.
 [[nodiscard]] std::unique_ptr<Store> make_memory_store();
+
+// Which process writes through this store, when the payments and refunds services run as two
+// processes on one file. Both processes write payment rows (the refunds process keeps the
+// refund sums on them), so each owns a part of the row and an update never overwrites the
+// other's part. A new row is always inserted whole.
+//   all:      one process; every save overwrites the whole row.
+//   payments: a payment update writes every column except refunded_minor and refunding_minor.
+//   refunds:  a payment update writes only refunded_minor and refunding_minor.
+// Refund rows belong to whoever saves them (only the refunds process does) and are written
+// whole; attempts, notifications and transitions are appended and never conflict.
+enum class StoreRole : std::uint8_t { all, payments, refunds };
+
+// The schema this build writes (PRAGMA user_version). An older file is migrated on open; a
+// newer one is refused rather than misread.
+inline constexpr int kSqliteSchemaVersion = 1;
 
 struct SqliteOptions {
   std::filesystem::path path;       // ":memory:" for an in-memory database
+  StoreRole role = StoreRole::all;  // see StoreRole
   std::size_t max_batch = 4096;     // writes per transaction at most
   TimeNs max_delay_ns = 5'000'000;  // a queued write is committed within this
-  std::size_t max_queue = 1 << 20;  // past this, save/append block until the writer catches up
+  // Past this many writes queued, save/append block until the writer catches up. A queued
+  // payment is ~300 bytes, so the default bounds the queue near 20 MiB: seconds of traffic.
+  std::size_t max_queue = std::size_t{1} << 16;
+  // How long a write waits for the other process's transaction before failing its batch.
+  int busy_timeout_ms = 5000;
 };
 // Opens (creating if needed) and migrates the schema. Throws StoreError naming the path.
 [[nodiscard]] std::unique_ptr<Store> make_sqlite_store(const SqliteOptions& options);
