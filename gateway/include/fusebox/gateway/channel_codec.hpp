@@ -70,6 +70,9 @@ struct ChannelReply {
   std::string channel_txn_id;
   std::int64_t amount_minor = 0;  // the payment amount as the channel reports it
   std::string currency;
+  // The refund's amount, when `refund` is set. bank-binary frames have one amount field,
+  // which in refund answers is the refund's: there `amount_minor` stays 0.
+  std::int64_t refund_amount_minor = 0;
   std::string code;                  // the channel's own code, e.g. "SYSTEM_ERROR", "96"
   std::string message;               // for logs and errors; why, when malformed
   std::int64_t retry_after_ms = -1;  // from Retry-After, when given
@@ -100,8 +103,13 @@ class ChannelCodec {
  public:
   virtual ~ChannelCodec() = default;
   [[nodiscard]] virtual Family family() const = 0;
+  // Throws std::invalid_argument, naming the field, for a call the protocol cannot carry
+  // (an id too long, a bad currency ...): the core validates merchant input before this.
   [[nodiscard]] virtual WireRequest encode(const ChannelCall& call,
                                            const EncodeContext& context) const = 0;
+  // Nothing in an answer is trusted before its signature (or MAC) verifies: what does not
+  // parse is malformed, what parses but does not verify is unverified whatever it says, and
+  // only then are codes, states and the echoed order and refund ids checked and mapped.
   [[nodiscard]] virtual ChannelReply decode(const ChannelCall& call,
                                             const WireReply& reply) const = 0;
   // Wallets only; the bank family sends no notifications (the error says so).
@@ -118,6 +126,7 @@ struct CodecKeys {
   std::string mac_key;                                 // bank-binary: the MAC key
 };
 
+// Wallets: throws std::invalid_argument for a merchant_id outside 1..64 characters.
 [[nodiscard]] std::unique_ptr<ChannelCodec> make_codec(Family family, CodecKeys keys);
 
 }  // namespace fusebox::gateway
