@@ -174,8 +174,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::body_limit) return reject(413, "body too large");
-    if (ec == http::error::header_limit) return reject(431, "headers too large");
+    if (ec == http::error::body_limit) {
+      return reject(413, "BODY_TOO_LARGE",
+                    "body too large: at most " + std::to_string(limits_.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return reject(
+          431, "HEADERS_TOO_LARGE",
+          "headers too large: at most " + std::to_string(limits_.max_header_bytes) + " bytes");
+    }
     if (ec) return close();
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
@@ -192,9 +199,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     });
   }
 
-  void reject(int status, const char* message) {
+  void reject(int status, const std::string& code, const std::string& message) {
     keep_alive_ = false;
-    send(HttpResponseOut{status, "text/plain", message, {}, WireDelivery::normal});
+    if (!limits_.json_errors) {
+      return send(HttpResponseOut{status, "text/plain", message, {}, WireDelivery::normal});
+    }
+    // Codes and messages are ours (no quotes or backslashes), so no escaping is needed.
+    send(HttpResponseOut{
+        status,
+        "application/json",
+        R"({"error":{"code":")" + code + R"(","message":")" + message + R"(","field":null}})",
+        {},
+        WireDelivery::normal});
   }
 
   void send(HttpResponseOut out) {

@@ -47,4 +47,18 @@ std::optional<Family> parse_family(std::string_view name) {
   return parse_name<Family>(name, kFamily);
 }
 
+std::string_view to_string(Transport transport) {
+  switch (transport) {
+    case Transport::delivered:
+      return "delivered";
+    case Transport::not_sent:
+      return "not_sent";
+    case Transport::timeout:
+      return "timeout";
+    case Transport::broken:
+      return "broken";
+  }
+  return "unknown";
+}
+
 }  // namespace fusebox::gateway

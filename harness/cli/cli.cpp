@@ -10,6 +10,7 @@
 
 #include "fusebox/common/config.hpp"
 
+#include "gateway_command.hpp"
 #include "simulator_command.hpp"
 
 namespace fusebox::harness {
@@ -42,6 +43,10 @@ struct Options {
   std::string simulator_url;
   std::string result;
   std::optional<std::uint64_t> simulator_seed;
+  std::optional<std::uint16_t> gateway_port;
+  std::string store;
+  std::string admin_token;
+  bool insecure_local = false;
 };
 
 // Syntax-checks each scenario file. Schema and semantic checks come with the harness.
@@ -104,8 +109,14 @@ void add_subcommands(CLI::App& app, Options& o) {
 
   auto* gateway = app.add_subcommand(
       "gateway", "Start the reference gateway on 127.0.0.1; print one JSON ready line");
-  gateway->add_option("--config", o.config, "Gateway config file");
-  gateway->add_option("--simulator", o.simulator_url, "Take channels from a running simulator");
+  gateway->add_option("--config", o.config, "Gateway config file (docs/GATEWAY.md)");
+  gateway->add_option("--simulator", o.simulator_url,
+                      "Take channels, keys and the CA from a running simulator's control URL");
+  gateway->add_option("--port", o.gateway_port, "Port on 127.0.0.1 (default: from the OS)");
+  gateway->add_option("--store", o.store, "SQLite file for orders (default: in memory)");
+  gateway->add_option("--admin-token", o.admin_token, "Bearer token of the operator API");
+  gateway->add_flag("--insecure-local", o.insecure_local,
+                    "Allow the operator API without a token (loopback only)");
 
   auto* report =
       app.add_subcommand("report", "Render a run's result.json into junit.xml and report.html");
@@ -124,7 +135,11 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   if (name == "capacity") return not_available(err, name, {"the capacity search", "#5"});
   if (name == "sweep") return not_available(err, name, {"the virtual-time runner", "#6"});
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
-  if (name == "gateway") return not_available(err, name, {"the reference gateway", "#4"});
+  if (name == "gateway") {
+    return run_gateway(
+        {o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token, o.insecure_local}, out,
+        err);
+  }
   return not_available(err, name, {"report rendering", "#5"});
 }
 

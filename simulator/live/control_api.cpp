@@ -2,10 +2,14 @@
 #include <string>
 #include <vector>
 
+#include "fusebox/net/url.hpp"
+
 #include "live_channel.hpp"
 
 namespace fusebox::sim::live {
 
+using net::path_parts;
+using net::query_value;
 using nlohmann::json;
 
 namespace {
@@ -34,34 +38,6 @@ json ledger_json(const LedgerEntry& e) {
   if (!e.refund_id.empty()) entry["refund_id"] = e.refund_id;
   if (!e.channel_txn_id.empty()) entry["channel_txn_id"] = e.channel_txn_id;
   return entry;
-}
-
-// "/control/channels/wx/faults/3" -> {"control", "channels", "wx", "faults", "3"}
-std::vector<std::string> path_parts(std::string_view target) {
-  std::vector<std::string> parts;
-  std::string_view path = target.substr(0, target.find('?'));
-  while (!path.empty()) {
-    path.remove_prefix(path.front() == '/' ? 1 : 0);
-    const std::size_t slash = path.find('/');
-    if (!path.empty()) parts.emplace_back(path.substr(0, slash));
-    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash);
-  }
-  return parts;
-}
-
-std::string query_value(std::string_view target, std::string_view key) {
-  const std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return "";
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const std::size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    if (pair.substr(0, pair.find('=')) == key && pair.find('=') != std::string_view::npos) {
-      return std::string(pair.substr(pair.find('=') + 1));
-    }
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-  }
-  return "";
 }
 
 // The from_ms and to_ms query parameters (ms since the simulator's start) as [from, to);
@@ -151,6 +127,7 @@ json channels_json(Channels& wallets_) {
                         {"sign", std::string(to_string(wallet->spec().sign))},
                         {"public_key_pem", wallet->public_key_pem()},
                         {"hmac_secret", wallet->hmac_secret()},
+                        {"endpoint", wallet->endpoint()},
                         {"faults", faults},
                         {"counters",
                          {{"pay", c.requests[0]},

@@ -126,6 +126,13 @@ class LiveChannel {
   [[nodiscard]] virtual const ChannelSpec& spec() const = 0;
   [[nodiscard]] virtual std::string public_key_pem() const = 0;
   [[nodiscard]] virtual std::string hmac_secret() const = 0;
+
+  // What listen() answered (URL or node addresses), for the control API's listing.
+  [[nodiscard]] const nlohmann::json& endpoint() const { return endpoint_; }
+  void set_endpoint(nlohmann::json endpoint) { endpoint_ = std::move(endpoint); }
+
+ private:
+  nlohmann::json endpoint_;
 };
 
 using Channels = std::map<std::string, std::unique_ptr<LiveChannel>>;  // ordered: stable listings

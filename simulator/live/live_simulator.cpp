@@ -61,7 +61,8 @@ class LiveSimulator::Impl {
                       ? make_bank_channel(io_, timers_, channel, spec_.seed, secret)
                       : make_wallet_channel(io_, timers_, channel, spec_.seed, secret,
                                             channel.tls ? tls_ : nullptr);
-      ready["channels"][channel.model.name] = live->listen(spec_.host);
+      live->set_endpoint(live->listen(spec_.host));
+      ready["channels"][channel.model.name] = live->endpoint();
       channels_.emplace(channel.model.name, std::move(live));
     }
     refresh_listeners();

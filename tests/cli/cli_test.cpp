@@ -13,6 +13,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fusebox/net/http_client.hpp"
 
 extern char** environ;
 
@@ -175,22 +178,32 @@ TEST(CliTest, SimulatorConfigErrorsExit2NamingThePath) {
 
 // The real command as a developer runs it: the built-in channels, one ready line, and a clean
 // stop on SIGTERM, sent to the PID we started.
+// The first line a started command printed, waiting up to 30 s for it ("" if none came).
+std::string wait_for_ready_line(const std::filesystem::path& out_path) {
+  std::string ready;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ready = slurp(out_path);
+    if (ready.find('\n') != std::string::npos) return ready;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "";
+}
+
+int stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 TEST(CliTest, SimulatorPrintsOneReadyLineAndStopsOnSigterm) {
   const auto out_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_ready";
   const auto err_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_err";
   const pid_t pid = spawn_fusebox({"simulator", "--seed", "11"}, out_path, err_path);
   ASSERT_NE(pid, 0) << "cannot start " << FUSEBOX_BINARY;
-  std::string ready;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    ready = slurp(out_path);
-    if (ready.find('\n') != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_path);
+  const std::string ready = wait_for_ready_line(out_path);
+  EXPECT_EQ(stop(pid), 0) << slurp(err_path);
   ASSERT_NE(ready.find('\n'), std::string::npos) << "no ready line; stderr: " << slurp(err_path);
   EXPECT_EQ(ready.find('\n'), ready.size() - 1) << "exactly one line";
   EXPECT_NE(ready.find("\"control\":\"http://127.0.0.1:"), std::string::npos) << ready;
@@ -202,13 +215,57 @@ TEST(CliTest, SimulatorPrintsOneReadyLineAndStopsOnSigterm) {
   std::filesystem::remove(err_path);
 }
 
+// Two commands and no config, as a developer starts them: the gateway takes its channels,
+// keys and CA from the simulator, answers a payment, and both stop cleanly on SIGTERM.
+TEST(CliTest, GatewayTakesItsChannelsFromARunningSimulator) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  const pid_t simulator = spawn_fusebox({"simulator"}, dir / "sim_out", dir / "sim_err");
+  ASSERT_NE(simulator, 0);
+  const std::string sim_ready = wait_for_ready_line(dir / "sim_out");
+  ASSERT_FALSE(sim_ready.empty()) << slurp(dir / "sim_err");
+  const std::string control = nlohmann::json::parse(sim_ready)["control"];
+
+  const pid_t gateway = spawn_fusebox({"gateway", "--simulator", control, "--insecure-local"},
+                                      dir / "gw_out", dir / "gw_err");
+  ASSERT_NE(gateway, 0);
+  const std::string gw_ready = wait_for_ready_line(dir / "gw_out");
+  EXPECT_EQ(gw_ready.find('\n'), gw_ready.size() - 1) << "exactly one line: " << gw_ready;
+  std::string api;
+  if (!gw_ready.empty()) api = nlohmann::json::parse(gw_ready)["api"];
+  if (!api.empty()) {
+    const auto reply = fusebox::net::http_request(
+        "POST", api + "/v1/payments",
+        R"({"merchant_order_id": "cli-1", "amount": 500, "currency": "CNY", "method": "bank"})");
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    EXPECT_NE(reply.body.find("\"channel\":\"bank\""), std::string::npos) << reply.body;
+  }
+  EXPECT_EQ(stop(gateway), 0) << slurp(dir / "gw_err");
+  EXPECT_EQ(stop(simulator), 0) << slurp(dir / "sim_err");
+  ASSERT_FALSE(api.empty()) << "no gateway ready line; stderr: " << slurp(dir / "gw_err");
+}
+
+TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"gateway", "--insecure-local"}, "--simulator URL"},
+      {{"gateway", "--simulator", "http://127.0.0.1:1/control"}, "bearer token"},
+      {{"gateway", "--simulator", "http://127.0.0.1:1/control", "--insecure-local"},
+       "cannot take channels from the simulator: http://127.0.0.1:1/control/channels"},
+      {{"gateway", "--config", "missing-gateway.json"}, "missing-gateway.json: cannot read"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Result r = run_fusebox(args);
+    EXPECT_EQ(r.exit_code, 2) << context(r);
+    EXPECT_NE(r.err.find(message), std::string::npos) << context(r);
+    EXPECT_EQ(r.out, "") << "no ready line for a gateway that did not start\n" << context(r);
+  }
+}
+
 TEST(CliTest, SubcommandsNotLandedSayWhereTheyLandAndExit2) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"run", "scenarios"}, "#5"},
       {{"run", "scenarios", "--mode", "sim"}, "#6"},
       {{"capacity", "scenarios/peak-sale.json"}, "#5"},
       {{"sweep", "s.json", "--seeds", "10"}, "#6"},
-      {{"gateway"}, "#4"},
       {{"report", "result.json"}, "#5"},
   };
   for (const auto& [args, issue] : cases) {

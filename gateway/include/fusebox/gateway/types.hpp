@@ -40,6 +40,15 @@ inline constexpr int kChannelOpCount = 5;
   return status != RefundStatus::processing;
 }
 
+// How a call to a channel ended, as the transport saw it.
+enum class Transport : std::uint8_t {
+  delivered,  // an answer came back: see the reply
+  not_sent,   // provably never left: connection refused, no connection, pool closed
+  timeout,    // sent, no answer in time: ambiguous
+  broken,     // sent, the connection broke before a whole answer: ambiguous
+};
+[[nodiscard]] std::string_view to_string(Transport transport);
+
 // One merchant payment. `payment_id` is also the order id the channel knows it by.
 struct Payment {
   std::string payment_id;

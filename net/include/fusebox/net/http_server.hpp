@@ -44,6 +44,12 @@ struct HttpResponseOut {
   WireDelivery delivery = WireDelivery::normal;
 };
 
+[[nodiscard]] inline HttpResponseOut make_response(int status, std::string content_type,
+                                                   std::string body) {
+  return HttpResponseOut{
+      status, std::move(content_type), std::move(body), {}, WireDelivery::normal};
+}
+
 // Call exactly once per request; it may be called later, from the io_context's thread.
 using Responder = std::function<void(HttpResponseOut)>;
 using Handler = std::function<void(HttpRequestIn, Responder)>;
@@ -54,6 +60,9 @@ struct HttpLimits {
   std::size_t max_connections = 10'000;
   TimeNs idle_timeout_ns = 60 * kNsPerS;
   std::string server_name = "fusebox";  // the Server header
+  // Answer 413 and 431 as {"error": {"code", "message", "field"}} (the gateway's API shape)
+  // rather than as plain text.
+  bool json_errors = false;
 };
 
 class HttpServer {

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end figures of the reference gateway, in one run on this machine (issue #4):
+#  1. pay through the live gateway to the live simulator (no faults, keep-alive), once on an
+#     HMAC-signed channel and once on an RSA-2048 one, against the simulator's own pay
+#     endpoint driven directly by the same load tool (unsigned: wrk cannot sign);
+#  2. a rejection answered to the merchant while the channel is switched off (fail-fast).
+# wrk reports closed-loop latency (it waits for each answer), so p99 here is the service
+# time under that load, not an open-loop figure. Everything listens on 127.0.0.1 and is
+# stopped by its PID.
+#
+# Usage: bench/gateway_e2e.sh [DURATION_S=10] [CONNECTIONS=64]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+connections=${2:-64}
+root=$(pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
+fusebox=build/release/harness/fusebox
+
+ready_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"; }
+wait_ready() { for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; echo "no ready line in $1" >&2; return 1; }
+
+cat > "$work/sim.json" <<JSON
+{"seed": 1, "channels": [
+  {"name": "direct", "family": "wallet-json", "sign": "none", "tls": false,
+   "latency_ms": {"pay": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}},
+  {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
+   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}},
+  {"name": "rsa", "family": "wallet-json", "sign": "rsa-sha256", "tls": false,
+   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+$fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
+pids+=("$!")
+wait_ready "$work/sim.ready"
+control=$(ready_field "$work/sim.ready" '["control"]')
+direct=$(ready_field "$work/sim.ready" '["channels"]["direct"]["url"]')
+
+# Polls would start after 5 s and compete with the load; this measures the pay path.
+cat > "$work/gw.json" <<JSON
+{"admin_token": "bench", "gateway": {"poller": {"schedule_s": [3600]},
+  "channels": [
+    {"name": "hmac", "family": "wallet-json", "payments": {"max_in_flight": 512, "max_pending": 4096}},
+    {"name": "rsa", "family": "wallet-json", "payments": {"max_in_flight": 512, "max_pending": 4096}}]}}
+JSON
+$fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" 2>"$work/gw.err" &
+gw_pid=$!; pids+=("$gw_pid")
+wait_ready "$work/gw.ready"
+api=$(ready_field "$work/gw.ready" '["api"]')
+
+run() {  # name url script [channel]: prints "name req/s p50 p99"
+  CHANNEL=${4:-} RUN=w$RANDOM wrk -t1 -c"$connections" -d2s -s "$3" "$2" >/dev/null 2>&1 || true
+  CHANNEL=${4:-} RUN=m$RANDOM wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$3" "$2" > "$work/wrk.out"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$1" "$rps" "$p50" "$p99"
+  echo "$1|$rps" >> "$work/results"
+}
+echo "wrk -t1 -c$connections -d${duration}s --latency, $(nproc) cores, $(date -u +%F)"
+run "simulator direct (unsigned)" "$direct" "$root/bench/peers/pay.lua"
+run "gateway -> simulator, HMAC" "$api" "$root/bench/peers/gateway_pay.lua" hmac
+run "gateway -> simulator, RSA-2048" "$api" "$root/bench/peers/gateway_pay.lua" rsa
+curl -s -X POST -H 'Authorization: Bearer bench' "$api/admin/channels/hmac/switch" -d '{"enabled": false}' >/dev/null
+run "fail-fast: channel switched off" "$api" "$root/bench/peers/gateway_pay.lua" hmac
+echo "gateway RSS after the run: $(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$gw_pid/status")"
+python3 - "$work/results" <<'PY'
+import sys
+r = {l.split("|")[0]: float(l.split("|")[1]) for l in open(sys.argv[1])}
+d = r["simulator direct (unsigned)"]
+for k in ("gateway -> simulator, HMAC", "gateway -> simulator, RSA-2048"):
+    print(f"{k} / simulator direct: {r[k] / d:.0%}   (goal >= 50%)")
+PY

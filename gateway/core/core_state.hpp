@@ -1,0 +1,148 @@
+#pragma once
+// GatewayCore's private state, shared by the files that implement it: merchant operations
+// (gateway_core.cpp), channel results and notifications (call_results.cpp) and the poller
+// (poller.cpp). Nothing outside gateway/core includes this.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "fusebox/gateway/gateway_core.hpp"
+
+namespace fusebox::gateway {
+
+// A bulkhead: calls in flight and calls waiting for a slot, bounded both ways.
+struct Lane {
+  BulkheadConfig limits;
+  std::uint32_t in_flight = 0;
+  std::deque<CallId> queued;
+};
+
+struct ChannelRuntime {
+  ChannelSettings settings;
+  std::unique_ptr<Breaker> payments_breaker;  // pay, query, close
+  std::unique_ptr<Breaker> refunds_breaker;   // refund, refund query
+  bool enabled = true;
+  Lane payments;
+  Lane refunds;
+  std::int64_t current_weight = 0;  // smooth weighted round-robin
+  std::int64_t poll_second = -1;    // the polling budget's current second
+  std::uint32_t polls_this_second = 0;
+  std::uint64_t pending = 0;  // PROCESSING payments routed here
+};
+
+// Why a call was made; decides what its result means.
+enum class Purpose : std::uint8_t { pay, close, poll_payment, close_unknown, refund, poll_refund };
+
+struct Call {
+  Purpose purpose = Purpose::pay;
+  std::size_t channel = 0;
+  ChannelCall call;
+  std::optional<RequestId> request;  // a merchant waits for this call's result
+  Permit permit;
+  TimeNs created_ns = 0;
+  bool sent = false;
+  std::vector<std::size_t> tried;  // pay: channels this payment provably never reached
+};
+
+struct PaymentEntry {
+  Payment payment;
+  std::string requested_channel;  // as the merchant asked; part of the idempotency check
+  std::uint32_t calls_in_flight = 0;
+  std::uint32_t poll_step = 0;
+  bool polling = false;
+};
+
+struct RefundEntry {
+  Refund refund;
+  std::string channel;
+  std::uint32_t poll_step = 0;
+  bool polling = false;
+};
+
+struct GatewayCore::State {
+  State(GatewayConfig config_in, Store& store_in);
+
+  GatewayConfig config;
+  Store& store;
+  std::vector<ChannelRuntime> channels;
+  std::array<bool, 2> methods_enabled{true, true};
+  Metrics metrics;
+
+  std::vector<std::unique_ptr<PaymentEntry>> payments;  // creation order
+  std::unordered_map<std::string, PaymentEntry*> payment_by_id;
+  std::unordered_map<std::string, PaymentEntry*> payment_by_merchant_id;
+  std::vector<std::unique_ptr<RefundEntry>> refunds;
+  std::unordered_map<std::string, RefundEntry*> refund_by_id;
+  std::unordered_map<std::string, RefundEntry*> refund_by_merchant_id;
+  std::uint64_t next_payment = 1;
+  std::uint64_t next_refund = 1;
+
+  std::unordered_map<CallId, Call> calls;  // looked up by id only, never iterated
+  CallId next_call = 1;
+
+  // Polls due, ordered by (due, sequence): deterministic under equal deadlines.
+  std::set<std::tuple<TimeNs, std::uint64_t, std::string, bool>> polls;
+  std::uint64_t poll_sequence = 0;
+
+  std::vector<ManualReviewItem> manual_review;
+  std::vector<ChannelBreakerEvent> breaker_events;
+
+  // --- shared helpers (definitions spread over the core's files) ---
+  [[nodiscard]] std::optional<std::size_t> channel_index(std::string_view name) const;
+  [[nodiscard]] Lane& lane_of(std::size_t channel, ChannelOp op);
+  [[nodiscard]] Breaker& breaker_of(std::size_t channel, ChannelOp op);
+  [[nodiscard]] bool channel_open_for_traffic(std::size_t channel, TimeNs now);
+
+  // Starts `call` through the channel's breaker and bulkhead. Returns the rejection kind
+  // when it never left (the call is then forgotten), or nullopt when sent or queued.
+  [[nodiscard]] std::optional<CallKind> start_call(TimeNs now, Call call, Effects& effects);
+  void release_lane(TimeNs now, std::size_t channel, ChannelOp op, Effects& effects);
+  void expire_queued(TimeNs now, Effects& effects);
+
+  void set_payment_status(TimeNs now, PaymentEntry& entry, PaymentStatus status,
+                          std::string_view cause, std::string_view txn_id = {},
+                          std::string_view failure_code = {});
+  void set_refund_status(TimeNs now, RefundEntry& entry, RefundStatus status,
+                         std::string_view cause, std::string_view failure_code = {});
+  void add_review(TimeNs now, std::string id, std::size_t channel, std::string reason);
+  void reply_payment(Effects& effects, RequestId request, const PaymentEntry& entry);
+  void reply_refund(Effects& effects, RequestId request, const RefundEntry& entry);
+  void collect_breaker_events(std::size_t channel);
+
+  // Routing and the pay flow (gateway_core.cpp).
+  [[nodiscard]] std::vector<std::size_t> candidates(const PaymentEntry& entry,
+                                                    const std::vector<std::size_t>& tried);
+  void route_pay(TimeNs now, PaymentEntry& entry, std::optional<RequestId> request,
+                 std::vector<std::size_t> tried, Effects& effects);
+
+  // The poller (poller.cpp).
+  void schedule_poll(TimeNs due, const std::string& id, bool is_refund);
+  void start_polling_payment(TimeNs now, PaymentEntry& entry);
+  void start_polling_refund(TimeNs now, RefundEntry& entry);
+  void run_polls(TimeNs now, Effects& effects);
+  [[nodiscard]] bool take_poll_budget(ChannelRuntime& channel, TimeNs now);
+
+  // Results (call_results.cpp).
+  void on_pay_result(TimeNs now, Call& call, CallKind kind, const CallOutcome& outcome,
+                     Effects& effects);
+  void on_payment_status_result(TimeNs now, Call& call, CallKind kind, const CallOutcome& outcome,
+                                Effects& effects);
+  void on_refund_result(TimeNs now, Call& call, CallKind kind, const CallOutcome& outcome,
+                        Effects& effects);
+  void apply_channel_payment(TimeNs now, PaymentEntry& entry, const ChannelReply& reply,
+                             std::string_view cause);
+  void apply_channel_refund(TimeNs now, RefundEntry& entry, const ChannelReply& reply,
+                            std::string_view cause);
+};
+
+[[nodiscard]] CallKind classify(const CallOutcome& outcome);
+
+}  // namespace fusebox::gateway

@@ -1,0 +1,622 @@
+// GatewayCore: merchant operations, routing, bulkheads and the views. Channel results and
+// notifications are in call_results.cpp, the poller in poller.cpp.
+#include "fusebox/gateway/gateway_core.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdio>
+
+#include "core_state.hpp"
+
+namespace fusebox::gateway {
+namespace {
+
+std::vector<std::string> channel_names(const GatewayConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& channel : config.channels)
+    names.push_back(channel.name);
+  return names;
+}
+
+std::string make_id(char prefix, std::uint64_t number) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%c%012llu", prefix, static_cast<unsigned long long>(number));
+  return text;
+}
+
+// Recovered ids continue the sequence: "P000000000042" -> 43.
+std::uint64_t next_after(std::string_view id, std::uint64_t current) {
+  std::uint64_t number = 0;
+  for (char c : id.substr(1)) {
+    if (c < '0' || c > '9') return current;
+    number = number * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return std::max(current, number + 1);
+}
+
+bool valid_merchant_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
+  });
+}
+
+MerchantReply error_reply(RequestId request, int status, std::string code, std::string message,
+                          std::string field = {}) {
+  MerchantReply reply;
+  reply.request = request;
+  reply.http_status = status;
+  reply.error = MerchantError{status, std::move(code), std::move(message), std::move(field)};
+  return reply;
+}
+
+constexpr std::string_view kIdRule = "expected 1-64 characters of A-Z a-z 0-9 - _ . :";
+
+}  // namespace
+
+GatewayCore::State::State(GatewayConfig config_in, Store& store_in)
+    : config(std::move(config_in)), store(store_in), metrics(channel_names(config), config.alerts) {
+  for (const auto& settings : config.channels) {
+    ChannelRuntime runtime;
+    runtime.settings = settings;
+    runtime.payments_breaker = std::make_unique<Breaker>(settings.breaker);
+    runtime.refunds_breaker = std::make_unique<Breaker>(settings.breaker);
+    runtime.enabled = settings.enabled;
+    runtime.payments.limits = settings.payments;
+    runtime.refunds.limits = settings.refunds;
+    channels.push_back(std::move(runtime));
+  }
+}
+
+std::optional<std::size_t> GatewayCore::State::channel_index(std::string_view name) const {
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    if (channels[i].settings.name == name) return i;
+  }
+  return std::nullopt;
+}
+
+Lane& GatewayCore::State::lane_of(std::size_t channel, ChannelOp op) {
+  const bool refund = op == ChannelOp::refund || op == ChannelOp::refund_query;
+  return refund ? channels[channel].refunds : channels[channel].payments;
+}
+
+Breaker& GatewayCore::State::breaker_of(std::size_t channel, ChannelOp op) {
+  const bool refund = op == ChannelOp::refund || op == ChannelOp::refund_query;
+  return refund ? *channels[channel].refunds_breaker : *channels[channel].payments_breaker;
+}
+
+bool GatewayCore::State::channel_open_for_traffic(std::size_t channel, TimeNs now) {
+  return channels[channel].payments_breaker->state(now) != BreakerState::open;
+}
+
+std::optional<CallKind> GatewayCore::State::start_call(TimeNs now, Call call, Effects& effects) {
+  Breaker& breaker = breaker_of(call.channel, call.call.op);
+  call.permit = breaker.try_acquire(now);
+  collect_breaker_events(call.channel);
+  if (!call.permit.admitted()) return CallKind::breaker_rejected;
+  Lane& lane = lane_of(call.channel, call.call.op);
+  if (lane.in_flight >= lane.limits.max_in_flight &&
+      lane.queued.size() >= lane.limits.max_pending) {
+    breaker.record(call.permit, CallResult::ignored, 0, now);
+    return CallKind::bulkhead_rejected;
+  }
+  const CallId id = next_call++;
+  call.created_ns = now;
+  if (lane.in_flight < lane.limits.max_in_flight) {
+    ++lane.in_flight;
+    call.sent = true;
+    const ChannelRuntime& channel = channels[call.channel];
+    effects.sends.push_back(
+        ChannelSend{id, channel.settings.name, call.call, channel.settings.timeout_ns});
+  } else {
+    lane.queued.push_back(id);
+  }
+  calls.emplace(id, std::move(call));
+  return std::nullopt;
+}
+
+// A slot freed: the oldest queued call of the lane goes out.
+void GatewayCore::State::release_lane(TimeNs now, std::size_t channel, ChannelOp op,
+                                      Effects& effects) {
+  Lane& lane = lane_of(channel, op);
+  assert(lane.in_flight > 0);
+  --lane.in_flight;
+  while (!lane.queued.empty() && lane.in_flight < lane.limits.max_in_flight) {
+    const CallId id = lane.queued.front();
+    lane.queued.pop_front();
+    Call& call = calls.at(id);
+    ++lane.in_flight;
+    call.sent = true;
+    const ChannelRuntime& runtime = channels[channel];
+    effects.sends.push_back(
+        ChannelSend{id, runtime.settings.name, call.call, runtime.settings.timeout_ns});
+    (void)now;
+  }
+}
+
+void GatewayCore::State::set_payment_status(TimeNs now, PaymentEntry& entry, PaymentStatus status,
+                                            std::string_view cause, std::string_view txn_id,
+                                            std::string_view failure_code) {
+  Payment& payment = entry.payment;
+  assert(!is_final(payment.status));  // callers check: final states are absorbing
+  const PaymentStatus from = payment.status;
+  payment.status = status;
+  payment.updated_ns = now;
+  if (!txn_id.empty()) payment.channel_txn_id = txn_id;
+  if (!failure_code.empty()) payment.failure_code = failure_code;
+  if (is_final(status) && !payment.channel.empty()) {
+    if (auto index = channel_index(payment.channel)) --channels[*index].pending;
+  }
+  store.save(payment);
+  store.append(Transition{payment.payment_id, false, std::string(to_string(from)),
+                          std::string(to_string(status)), now, std::string(cause)});
+}
+
+void GatewayCore::State::set_refund_status(TimeNs now, RefundEntry& entry, RefundStatus status,
+                                           std::string_view cause, std::string_view failure_code) {
+  Refund& refund = entry.refund;
+  assert(!is_final(refund.status));
+  PaymentEntry& parent = *payment_by_id.at(refund.payment_id);
+  parent.payment.refunding_minor -= refund.amount_minor;
+  if (status == RefundStatus::succeeded) parent.payment.refunded_minor += refund.amount_minor;
+  assert(parent.payment.refunding_minor >= 0);
+  parent.payment.updated_ns = now;
+  const RefundStatus from = refund.status;
+  refund.status = status;
+  refund.updated_ns = now;
+  if (!failure_code.empty()) refund.failure_code = failure_code;
+  store.save(parent.payment);
+  store.save(refund);
+  store.append(Transition{refund.refund_id, true, std::string(to_string(from)),
+                          std::string(to_string(status)), now, std::string(cause)});
+}
+
+void GatewayCore::State::add_review(TimeNs now, std::string id, std::size_t channel,
+                                    std::string reason) {
+  constexpr std::size_t kMaxReview = 100'000;  // a human list: past this, the oldest go
+  if (manual_review.size() == kMaxReview) manual_review.erase(manual_review.begin());
+  manual_review.push_back(
+      ManualReviewItem{std::move(id), channels[channel].settings.name, std::move(reason), now});
+}
+
+void GatewayCore::State::reply_payment(Effects& effects, RequestId request,
+                                       const PaymentEntry& entry) {
+  MerchantReply reply;
+  reply.request = request;
+  reply.payment = entry.payment;
+  effects.replies.push_back(std::move(reply));
+}
+
+void GatewayCore::State::reply_refund(Effects& effects, RequestId request,
+                                      const RefundEntry& entry) {
+  MerchantReply reply;
+  reply.request = request;
+  reply.refund = entry.refund;
+  effects.replies.push_back(std::move(reply));
+}
+
+void GatewayCore::State::collect_breaker_events(std::size_t channel) {
+  constexpr std::size_t kMaxEvents = 10'000;
+  std::array<BreakerEvent, 16> buffer;
+  for (Breaker* breaker :
+       {channels[channel].payments_breaker.get(), channels[channel].refunds_breaker.get()}) {
+    std::size_t n = 0;
+    while ((n = breaker->drain_events(buffer)) > 0) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (breaker_events.size() == kMaxEvents) breaker_events.erase(breaker_events.begin());
+        breaker_events.push_back(
+            ChannelBreakerEvent{channels[channel].settings.name,
+                                breaker == channels[channel].refunds_breaker.get(), buffer[i]});
+      }
+    }
+  }
+}
+
+// Candidates in order: the merchant's channel if named; else by priority, and within one
+// priority the smooth-weighted-round-robin pick first, then the rest by weight.
+std::vector<std::size_t> GatewayCore::State::candidates(const PaymentEntry& entry,
+                                                        const std::vector<std::size_t>& tried) {
+  std::vector<std::size_t> eligible;
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const ChannelRuntime& channel = channels[i];
+    if (channel.settings.method != entry.payment.method || !channel.enabled) continue;
+    if (!entry.requested_channel.empty() && channel.settings.name != entry.requested_channel) {
+      continue;
+    }
+    if (std::find(tried.begin(), tried.end(), i) != tried.end()) continue;
+    eligible.push_back(i);
+  }
+  std::stable_sort(eligible.begin(), eligible.end(), [&](std::size_t a, std::size_t b) {
+    return channels[a].settings.priority < channels[b].settings.priority;
+  });
+  if (eligible.size() < 2) return eligible;
+  const int top = channels[eligible.front()].settings.priority;
+  std::int64_t total = 0;
+  std::size_t best = eligible.front();
+  for (std::size_t i : eligible) {
+    if (channels[i].settings.priority != top) break;
+    channels[i].current_weight += channels[i].settings.weight;
+    total += channels[i].settings.weight;
+    if (channels[i].current_weight > channels[best].current_weight) best = i;
+  }
+  channels[best].current_weight -= total;
+  std::stable_partition(eligible.begin(), eligible.end(), [&](std::size_t i) { return i == best; });
+  return eligible;
+}
+
+// Sends the payment to the first candidate that admits it. A candidate whose breaker or
+// bulkhead rejects was provably never reached, so the next one is safe to try.
+void GatewayCore::State::route_pay(TimeNs now, PaymentEntry& entry,
+                                   std::optional<RequestId> request, std::vector<std::size_t> tried,
+                                   Effects& effects) {
+  Payment& payment = entry.payment;
+  const bool method_on = methods_enabled[static_cast<std::size_t>(payment.method)];
+  for (std::size_t index : method_on ? candidates(entry, tried) : std::vector<std::size_t>{}) {
+    if (payment.channel != channels[index].settings.name) {
+      if (auto old = channel_index(payment.channel)) --channels[*old].pending;
+      payment.channel = channels[index].settings.name;
+      ++channels[index].pending;
+      store.save(payment);
+    }
+    Call call;
+    call.purpose = Purpose::pay;
+    call.channel = index;
+    call.call = ChannelCall{ChannelOp::pay,
+                            payment.payment_id,
+                            "",
+                            payment.amount_minor,
+                            payment.currency,
+                            config.notify_base_url.empty() ? std::string()
+                                                           : config.notify_base_url + "/notify/" +
+                                                                 channels[index].settings.name};
+    call.request = request;
+    call.tried = tried;
+    const auto rejected = start_call(now, std::move(call), effects);
+    if (!rejected) {
+      ++entry.calls_in_flight;
+      return;
+    }
+    metrics.record(now, index, ChannelOp::pay, *rejected, 0);
+    store.append(Attempt{payment.payment_id, "", channels[index].settings.name, ChannelOp::pay, now,
+                         now, std::string(to_string(*rejected))});
+    tried.push_back(index);
+  }
+  set_payment_status(now, entry, PaymentStatus::failed, "routing", {},
+                     method_on ? "CHANNEL_UNAVAILABLE" : "METHOD_DISABLED");
+  if (request) reply_payment(effects, *request, entry);
+}
+
+GatewayCore::GatewayCore(GatewayConfig config, Store& store)
+    : state_(std::make_unique<State>(std::move(config), store)) {}
+
+GatewayCore::~GatewayCore() = default;
+
+void GatewayCore::recover(TimeNs now) {
+  State& s = *state_;
+  for (Payment& payment : s.store.load_payments()) {
+    auto entry = std::make_unique<PaymentEntry>();
+    entry->payment = std::move(payment);
+    s.next_payment = next_after(entry->payment.payment_id, s.next_payment);
+    const auto channel = s.channel_index(entry->payment.channel);
+    if (!is_final(entry->payment.status) && channel) {
+      ++s.channels[*channel].pending;
+      s.start_polling_payment(now, *entry);
+    }
+    s.payment_by_id.emplace(entry->payment.payment_id, entry.get());
+    s.payment_by_merchant_id.emplace(entry->payment.merchant_order_id, entry.get());
+    s.payments.push_back(std::move(entry));
+  }
+  for (Refund& refund : s.store.load_refunds()) {
+    auto entry = std::make_unique<RefundEntry>();
+    entry->refund = std::move(refund);
+    s.next_refund = next_after(entry->refund.refund_id, s.next_refund);
+    const auto parent = s.payment_by_id.find(entry->refund.payment_id);
+    if (parent != s.payment_by_id.end()) entry->channel = parent->second->payment.channel;
+    if (!is_final(entry->refund.status)) s.start_polling_refund(now, *entry);
+    s.refund_by_id.emplace(entry->refund.refund_id, entry.get());
+    s.refund_by_merchant_id.emplace(entry->refund.merchant_refund_id, entry.get());
+    s.refunds.push_back(std::move(entry));
+  }
+}
+
+void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Effects& effects) {
+  State& s = *state_;
+  const auto method = parse_method(body.method);
+  if (!valid_merchant_id(body.merchant_order_id)) {
+    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
+                                          std::string("merchant_order_id: ") + std::string(kIdRule),
+                                          "merchant_order_id"));
+    return;
+  }
+  if (body.amount_minor <= 0 || body.amount_minor > s.config.max_amount_minor) {
+    effects.replies.push_back(error_reply(
+        request, 400, "INVALID_FIELD",
+        "amount: expected an integer in [1, " + std::to_string(s.config.max_amount_minor) +
+            "] (minor units), got " + std::to_string(body.amount_minor),
+        "amount"));
+    return;
+  }
+  const auto& currencies = s.config.currencies;
+  if (std::find(currencies.begin(), currencies.end(), body.currency) == currencies.end()) {
+    effects.replies.push_back(error_reply(
+        request, 400, "INVALID_FIELD",
+        "currency: not a currency this gateway takes: \"" + body.currency + "\"", "currency"));
+    return;
+  }
+  if (!method) {
+    effects.replies.push_back(error_reply(
+        request, 400, "INVALID_FIELD",
+        "method: expected \"wallet\" or \"bank\", got \"" + body.method + "\"", "method"));
+    return;
+  }
+  if (!body.channel.empty()) {
+    const auto index = s.channel_index(body.channel);
+    if (!index || s.channels[*index].settings.method != *method) {
+      effects.replies.push_back(error_reply(
+          request, 400, "INVALID_FIELD",
+          "channel: no " + body.method + " channel named \"" + body.channel + "\"", "channel"));
+      return;
+    }
+  }
+  if (auto it = s.payment_by_merchant_id.find(body.merchant_order_id);
+      it != s.payment_by_merchant_id.end()) {
+    const PaymentEntry& existing = *it->second;
+    const Payment& p = existing.payment;
+    if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != *method ||
+        existing.requested_channel != body.channel) {
+      effects.replies.push_back(error_reply(request, 409, "IDEMPOTENCY_CONFLICT",
+                                            "merchant_order_id " + body.merchant_order_id +
+                                                " was used with a different body (payment " +
+                                                p.payment_id + ")",
+                                            "merchant_order_id"));
+      return;
+    }
+    s.reply_payment(effects, request, existing);
+    return;
+  }
+  auto entry = std::make_unique<PaymentEntry>();
+  Payment& payment = entry->payment;
+  payment.payment_id = make_id('P', s.next_payment++);
+  payment.merchant_order_id = body.merchant_order_id;
+  payment.amount_minor = body.amount_minor;
+  payment.currency = body.currency;
+  payment.method = *method;
+  payment.created_ns = now;
+  payment.updated_ns = now;
+  entry->requested_channel = body.channel;
+  PaymentEntry& ref = *entry;
+  s.payment_by_id.emplace(payment.payment_id, &ref);
+  s.payment_by_merchant_id.emplace(payment.merchant_order_id, &ref);
+  s.payments.push_back(std::move(entry));
+  s.store.save(payment);
+  s.store.append(Transition{payment.payment_id, false, "", "PROCESSING", now, "created"});
+  s.route_pay(now, ref, request, {}, effects);
+}
+
+void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& body,
+                         Effects& effects) {
+  State& s = *state_;
+  if (!valid_merchant_id(body.merchant_refund_id)) {
+    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
+                                          "merchant_refund_id: " + std::string(kIdRule),
+                                          "merchant_refund_id"));
+    return;
+  }
+  if (body.amount_minor <= 0) {
+    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
+                                          "amount: expected a positive integer (minor units)",
+                                          "amount"));
+    return;
+  }
+  const auto parent_it = s.payment_by_id.find(body.payment_id);
+  if (parent_it == s.payment_by_id.end()) {
+    effects.replies.push_back(error_reply(request, 404, "NOT_FOUND",
+                                          "payment_id: no payment \"" + body.payment_id + "\"",
+                                          "payment_id"));
+    return;
+  }
+  if (auto it = s.refund_by_merchant_id.find(body.merchant_refund_id);
+      it != s.refund_by_merchant_id.end()) {
+    const Refund& r = it->second->refund;
+    if (r.payment_id != body.payment_id || r.amount_minor != body.amount_minor) {
+      effects.replies.push_back(error_reply(request, 409, "IDEMPOTENCY_CONFLICT",
+                                            "merchant_refund_id " + body.merchant_refund_id +
+                                                " was used with a different body (refund " +
+                                                r.refund_id + ")",
+                                            "merchant_refund_id"));
+      return;
+    }
+    s.reply_refund(effects, request, *it->second);
+    return;
+  }
+  Payment& payment = parent_it->second->payment;
+  if (payment.status != PaymentStatus::succeeded) {
+    effects.replies.push_back(error_reply(request, 422, "PAYMENT_NOT_REFUNDABLE",
+                                          "payment " + payment.payment_id + " is " +
+                                              std::string(to_string(payment.status)) +
+                                              "; only SUCCEEDED payments can be refunded",
+                                          "payment_id"));
+    return;
+  }
+  const std::int64_t room = payment.amount_minor - payment.refunded_minor - payment.refunding_minor;
+  if (body.amount_minor > room) {
+    effects.replies.push_back(
+        error_reply(request, 422, "REFUND_EXCEEDS_PAYMENT",
+                    "amount: " + std::to_string(body.amount_minor) +
+                        " exceeds what is left to refund (" + std::to_string(room) + " of " +
+                        std::to_string(payment.amount_minor) + ", counting refunds in flight)",
+                    "amount"));
+    return;
+  }
+  auto entry = std::make_unique<RefundEntry>();
+  Refund& refund = entry->refund;
+  refund.refund_id = make_id('R', s.next_refund++);
+  refund.merchant_refund_id = body.merchant_refund_id;
+  refund.payment_id = payment.payment_id;
+  refund.amount_minor = body.amount_minor;
+  refund.created_ns = now;
+  refund.updated_ns = now;
+  entry->channel = payment.channel;
+  payment.refunding_minor += refund.amount_minor;
+  payment.updated_ns = now;
+  RefundEntry& ref = *entry;
+  s.refund_by_id.emplace(refund.refund_id, &ref);
+  s.refund_by_merchant_id.emplace(refund.merchant_refund_id, &ref);
+  s.refunds.push_back(std::move(entry));
+  s.store.save(payment);
+  s.store.save(refund);
+  s.store.append(Transition{refund.refund_id, true, "", "PROCESSING", now, "created"});
+
+  const std::size_t channel = *s.channel_index(ref.channel);
+  Call call;
+  call.purpose = Purpose::refund;
+  call.channel = channel;
+  call.call = ChannelCall{ChannelOp::refund,   payment.payment_id, refund.refund_id,
+                          refund.amount_minor, payment.currency,   ""};
+  call.request = request;
+  if (const auto rejected = s.start_call(now, std::move(call), effects)) {
+    s.metrics.record(now, channel, ChannelOp::refund, *rejected, 0);
+    s.set_refund_status(now, ref, RefundStatus::failed, "routing", "CHANNEL_UNAVAILABLE");
+    s.reply_refund(effects, request, ref);
+  }
+}
+
+void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_id,
+                        Effects& effects) {
+  State& s = *state_;
+  const auto it = s.payment_by_id.find(std::string(payment_id));
+  if (it == s.payment_by_id.end()) {
+    effects.replies.push_back(error_reply(
+        request, 404, "NOT_FOUND", "no payment \"" + std::string(payment_id) + "\"", "payment_id"));
+    return;
+  }
+  PaymentEntry& entry = *it->second;
+  if (entry.payment.status == PaymentStatus::closed)
+    return s.reply_payment(effects, request, entry);
+  if (is_final(entry.payment.status)) {
+    effects.replies.push_back(error_reply(request, 422, "PAYMENT_NOT_CLOSABLE",
+                                          "payment " + entry.payment.payment_id + " is " +
+                                              std::string(to_string(entry.payment.status)),
+                                          "payment_id"));
+    return;
+  }
+  const std::size_t channel = *s.channel_index(entry.payment.channel);
+  Call call;
+  call.purpose = Purpose::close;
+  call.channel = channel;
+  call.call = ChannelCall{ChannelOp::close, entry.payment.payment_id, "", 0, "", ""};
+  call.request = request;
+  if (const auto rejected = s.start_call(now, std::move(call), effects)) {
+    s.metrics.record(now, channel, ChannelOp::close, *rejected, 0);
+    effects.replies.push_back(error_reply(request, 503, "CHANNEL_UNAVAILABLE",
+                                          "channel " + entry.payment.channel +
+                                              " is not taking requests; the payment stays " +
+                                              "PROCESSING",
+                                          ""));
+    return;
+  }
+  ++entry.calls_in_flight;
+}
+
+const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
+  const auto it = state_->payment_by_id.find(std::string(payment_id));
+  return it == state_->payment_by_id.end() ? nullptr : &it->second->payment;
+}
+
+const Refund* GatewayCore::find_refund(std::string_view refund_id) const {
+  const auto it = state_->refund_by_id.find(std::string(refund_id));
+  return it == state_->refund_by_id.end() ? nullptr : &it->second->refund;
+}
+
+bool GatewayCore::set_channel_enabled(TimeNs now, std::string_view channel, bool enabled) {
+  const auto index = state_->channel_index(channel);
+  if (!index) return false;
+  state_->channels[*index].enabled = enabled;
+  (void)now;
+  return true;
+}
+
+void GatewayCore::set_method_enabled(TimeNs now, Method method, bool enabled) {
+  state_->methods_enabled[static_cast<std::size_t>(method)] = enabled;
+  (void)now;
+}
+
+bool GatewayCore::method_enabled(Method method) const {
+  return state_->methods_enabled[static_cast<std::size_t>(method)];
+}
+
+bool GatewayCore::force_breaker(TimeNs now, std::string_view channel, ForceMode mode) {
+  const auto index = state_->channel_index(channel);
+  if (!index) return false;
+  state_->channels[*index].payments_breaker->force(mode, now);
+  state_->channels[*index].refunds_breaker->force(mode, now);
+  state_->collect_breaker_events(*index);
+  return true;
+}
+
+std::vector<ChannelView> GatewayCore::channels(TimeNs now) const {
+  std::vector<ChannelView> views;
+  for (const ChannelRuntime& channel : state_->channels) {
+    ChannelView view;
+    view.name = channel.settings.name;
+    view.family = channel.settings.family;
+    view.method = channel.settings.method;
+    view.enabled = channel.enabled;
+    view.payments_breaker = channel.payments_breaker->snapshot(now);
+    view.refunds_breaker = channel.refunds_breaker->snapshot(now);
+    view.payments_in_flight = channel.payments.in_flight;
+    view.payments_queued = static_cast<std::uint32_t>(channel.payments.queued.size());
+    view.refunds_in_flight = channel.refunds.in_flight;
+    view.refunds_queued = static_cast<std::uint32_t>(channel.refunds.queued.size());
+    view.pending_orders = channel.pending;
+    views.push_back(std::move(view));
+  }
+  return views;
+}
+
+const std::vector<ManualReviewItem>& GatewayCore::manual_review() const {
+  return state_->manual_review;
+}
+const Metrics& GatewayCore::metrics() const { return state_->metrics; }
+const std::vector<ChannelBreakerEvent>& GatewayCore::breaker_events() const {
+  return state_->breaker_events;
+}
+const GatewayConfig& GatewayCore::config() const { return state_->config; }
+
+std::vector<const Payment*> GatewayCore::payments() const {
+  std::vector<const Payment*> out;
+  out.reserve(state_->payments.size());
+  for (const auto& entry : state_->payments)
+    out.push_back(&entry->payment);
+  return out;
+}
+
+std::vector<const Refund*> GatewayCore::refunds() const {
+  std::vector<const Refund*> out;
+  out.reserve(state_->refunds.size());
+  for (const auto& entry : state_->refunds)
+    out.push_back(&entry->refund);
+  return out;
+}
+
+RefundRates GatewayCore::refund_rates(TimeNs now) const {
+  constexpr TimeNs kDay = 24LL * 3600 * 1'000'000'000;
+  RefundRates rates;
+  for (const auto& entry : state_->refunds) {
+    const Refund& r = entry->refund;
+    const TimeNs age = now - r.created_ns;
+    const bool succeeded = r.status == RefundStatus::succeeded;
+    const TimeNs took = r.updated_ns - r.created_ns;
+    for (auto [window, span] :
+         {std::pair{&rates.same_day, kDay}, std::pair{&rates.next_day, 2 * kDay},
+          std::pair{&rates.seven_day, 7 * kDay}}) {
+      if (age < span) continue;
+      ++window->judged;
+      if (succeeded && took <= span) ++window->succeeded;
+    }
+  }
+  return rates;
+}
+
+}  // namespace fusebox::gateway

@@ -1,0 +1,83 @@
+#pragma once
+// The gateway's live runtime: the pure core driven by real time on one io_context thread,
+// a Beast HTTP server for merchants, channel notifications, operators and Prometheus, the
+// channel codecs and transports, and the SQLite store. `fusebox gateway` wires it up.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fusebox/common/signing.hpp"
+#include "fusebox/gateway/gateway_config.hpp"
+
+namespace fusebox::gateway {
+
+// Where one channel is and how to talk to it.
+struct ChannelEndpoint {
+  std::string name;
+  Family family = Family::wallet_json;
+  SignScheme sign = SignScheme::none;
+  std::string url;                                           // wallets: http(s)://host:port
+  std::vector<std::pair<std::string, std::uint16_t>> nodes;  // bank: front-end nodes
+  std::string ca_pem;                  // TLS: the CA the channel's certificate chains to
+  std::string channel_public_key_pem;  // asymmetric schemes: verifies answers, notifications
+  std::string hmac_secret;             // hmac-sha256 wallets and the bank's MAC key
+  std::string merchant_key_pem;        // asymmetric schemes: the gateway's signing key
+};
+
+enum class Role : std::uint8_t { all, payments, refunds };
+
+struct LiveGatewayOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: chosen by the OS
+  std::string admin_token;
+  bool insecure_local = false;  // allow an empty admin token (loopback only)
+  std::filesystem::path store_path = ":memory:";
+  Role role = Role::all;
+  std::string simulator_control;  // the control URL the endpoints came from, if any
+  std::vector<ChannelEndpoint> endpoints;
+  GatewayConfig core;
+  // The merchant's signing key per channel: generated at start for asymmetric schemes and
+  // registered with the simulator; HMAC channels use the shared secret.
+  std::string merchant_id = "fusebox-gateway";
+};
+
+// Reads a gateway config file (docs/GATEWAY.md). Throws ConfigError with file, path and
+// expectation.
+[[nodiscard]] LiveGatewayOptions load_gateway_options(const std::filesystem::path& path);
+
+// Fills `options.endpoints` (and, when `options.core.channels` is empty, the channels with
+// default settings) from a running simulator's control API, and registers a fresh merchant
+// key with every channel that signs asymmetrically. Throws std::runtime_error naming the URL
+// and what went wrong.
+void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& control_url);
+
+class LiveGateway {
+ public:
+  explicit LiveGateway(LiveGatewayOptions options);
+  ~LiveGateway();
+  LiveGateway(const LiveGateway&) = delete;
+  LiveGateway& operator=(const LiveGateway&) = delete;
+
+  // Opens the store, recovers its orders, binds the server. Returns the ready line:
+  // {"api": "http://127.0.0.1:PORT", "admin": ..., "metrics": ..., "notify": ...}.
+  [[nodiscard]] nlohmann::json start();
+  // Runs the event loop on the calling thread until stop().
+  void run();
+  // Thread-safe; also from a signal-handling thread.
+  void stop();
+  // Stops cleanly on SIGINT or SIGTERM, telling `on_signal` which one came.
+  void stop_on_signals(std::function<void(int)> on_signal);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fusebox::gateway

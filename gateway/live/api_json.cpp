@@ -1,0 +1,124 @@
+#include "api_json.hpp"
+
+#include <initializer_list>
+#include <optional>
+
+namespace fusebox::gateway::api {
+namespace {
+
+using nlohmann::json;
+
+std::optional<MerchantError> parse_object(std::string_view body, json& object,
+                                          std::initializer_list<std::string_view> allowed) {
+  object = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (object.is_discarded()) {
+    return error(400, "MALFORMED_JSON", "the body is not valid JSON");
+  }
+  if (!object.is_object()) return error(400, "MALFORMED_JSON", "expected a JSON object");
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return error(400, "UNKNOWN_FIELD", key + ": not a field of this request", key);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<MerchantError> string_field(const json& object, const char* name, bool required,
+                                          std::string& out) {
+  const auto it = object.find(name);
+  if (it == object.end()) {
+    if (!required) return std::nullopt;
+    return error(400, "MISSING_FIELD", std::string(name) + ": required", name);
+  }
+  if (!it->is_string()) {
+    return error(400, "INVALID_FIELD", std::string(name) + ": expected a string, got " + it->dump(),
+                 name);
+  }
+  out = it->get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<MerchantError> amount_field(const json& object, std::int64_t& out) {
+  const auto it = object.find("amount");
+  if (it == object.end()) return error(400, "MISSING_FIELD", "amount: required", "amount");
+  if (!it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)) {
+    return error(400, "INVALID_FIELD",
+                 "amount: expected an integer number of minor units, got " + it->dump(), "amount");
+  }
+  out = it->get<std::int64_t>();
+  return std::nullopt;
+}
+
+}  // namespace
+
+MerchantError error(int status, std::string code, std::string message, std::string field) {
+  return MerchantError{status, std::move(code), std::move(message), std::move(field)};
+}
+
+std::variant<PayRequest, MerchantError> parse_pay(std::string_view body) {
+  json object;
+  if (auto e = parse_object(body, object,
+                            {"merchant_order_id", "amount", "currency", "method", "channel"})) {
+    return *e;
+  }
+  PayRequest request;
+  if (auto e = string_field(object, "merchant_order_id", true, request.merchant_order_id))
+    return *e;
+  if (auto e = amount_field(object, request.amount_minor)) return *e;
+  if (auto e = string_field(object, "currency", true, request.currency)) return *e;
+  if (auto e = string_field(object, "method", true, request.method)) return *e;
+  if (auto e = string_field(object, "channel", false, request.channel)) return *e;
+  return request;
+}
+
+std::variant<RefundRequest, MerchantError> parse_refund(std::string_view body) {
+  json object;
+  if (auto e = parse_object(body, object, {"payment_id", "merchant_refund_id", "amount"})) {
+    return *e;
+  }
+  RefundRequest request;
+  if (auto e = string_field(object, "payment_id", true, request.payment_id)) return *e;
+  if (auto e = string_field(object, "merchant_refund_id", true, request.merchant_refund_id)) {
+    return *e;
+  }
+  if (auto e = amount_field(object, request.amount_minor)) return *e;
+  return request;
+}
+
+json to_json(const Payment& p) {
+  json out{{"payment_id", p.payment_id},
+           {"merchant_order_id", p.merchant_order_id},
+           {"amount", p.amount_minor},
+           {"currency", p.currency},
+           {"method", std::string(to_string(p.method))},
+           {"status", std::string(to_string(p.status))},
+           {"channel", p.channel},
+           {"refunded_amount", p.refunded_minor},
+           {"refunding_amount", p.refunding_minor},
+           {"created_ms", p.created_ns / 1'000'000},
+           {"updated_ms", p.updated_ns / 1'000'000}};
+  if (!p.channel_txn_id.empty()) out["channel_txn_id"] = p.channel_txn_id;
+  if (!p.failure_code.empty()) out["failure_code"] = p.failure_code;
+  return out;
+}
+
+json to_json(const Refund& r) {
+  json out{{"refund_id", r.refund_id},
+           {"merchant_refund_id", r.merchant_refund_id},
+           {"payment_id", r.payment_id},
+           {"amount", r.amount_minor},
+           {"status", std::string(to_string(r.status))},
+           {"created_ms", r.created_ns / 1'000'000},
+           {"updated_ms", r.updated_ns / 1'000'000}};
+  if (!r.failure_code.empty()) out["failure_code"] = r.failure_code;
+  return out;
+}
+
+json to_json(const MerchantError& e) {
+  json error{{"code", e.code}, {"message", e.message}};
+  error["field"] = e.field.empty() ? json(nullptr) : json(e.field);
+  return json{{"error", error}};
+}
+
+}  // namespace fusebox::gateway::api

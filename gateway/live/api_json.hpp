@@ -1,0 +1,23 @@
+#pragma once
+// The merchant API's JSON (docs/GATEWAY.md): request bodies in, with an error naming the
+// field for anything malformed; payments, refunds and errors out.
+
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "fusebox/gateway/gateway_core.hpp"
+
+namespace fusebox::gateway::api {
+
+[[nodiscard]] std::variant<PayRequest, MerchantError> parse_pay(std::string_view body);
+[[nodiscard]] std::variant<RefundRequest, MerchantError> parse_refund(std::string_view body);
+
+[[nodiscard]] nlohmann::json to_json(const Payment& payment);
+[[nodiscard]] nlohmann::json to_json(const Refund& refund);
+[[nodiscard]] nlohmann::json to_json(const MerchantError& error);
+[[nodiscard]] MerchantError error(int status, std::string code, std::string message,
+                                  std::string field = {});
+
+}  // namespace fusebox::gateway::api

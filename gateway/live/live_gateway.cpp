@@ -1,0 +1,295 @@
+// The real-time driver: one io_context thread runs the HTTP server, the channel transports
+// and the pure core. A request becomes a core input with the wall-clock `now`; the core's
+// effects become replies and channel sends; a 100 ms tick drives the poller and alerts.
+#include "fusebox/gateway/live_gateway.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "fusebox/gateway/gateway_core.hpp"
+#include "fusebox/gateway/store.hpp"
+#include "fusebox/gateway/transport.hpp"
+#include "fusebox/net/http_server.hpp"
+
+#include "api_json.hpp"
+#include "live_routes.hpp"
+
+namespace fusebox::gateway {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(100);
+
+// Wall-clock nanoseconds: timestamps survive a restart and agree between two processes
+// sharing a store, which a monotonic clock starting at 0 would not.
+TimeNs wall_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+CodecKeys codec_keys(const ChannelEndpoint& endpoint, const std::string& merchant_id) {
+  CodecKeys keys;
+  keys.merchant_id = merchant_id;
+  switch (endpoint.sign) {
+    case SignScheme::none:
+      break;
+    case SignScheme::hmac_sha256:
+      keys.signer = MessageSigner::hmac(endpoint.hmac_secret);
+      keys.verifier = MessageVerifier::hmac(endpoint.hmac_secret);
+      break;
+    default:
+      keys.signer = MessageSigner::asymmetric(
+          PrivateKey::from_pem(endpoint.merchant_key_pem, endpoint.name + " merchant key"),
+          endpoint.sign);
+      keys.verifier = MessageVerifier::asymmetric(
+          PublicKey::from_pem(endpoint.channel_public_key_pem, endpoint.name + " public key"),
+          endpoint.sign);
+  }
+  keys.mac_key = endpoint.hmac_secret;
+  return keys;
+}
+
+HttpEndpoint http_endpoint(const ChannelEndpoint& endpoint, const ChannelSettings& settings) {
+  HttpEndpoint out;
+  std::string rest = endpoint.url;
+  out.tls = rest.rfind("https://", 0) == 0;
+  rest = rest.substr(out.tls ? 8 : 7);
+  rest = rest.substr(0, rest.find('/'));
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    throw std::runtime_error(endpoint.name + ": url: expected scheme://host:port, got \"" +
+                             endpoint.url + "\"");
+  }
+  out.host = rest.substr(0, colon);
+  out.port = static_cast<std::uint16_t>(std::stoi(rest.substr(colon + 1)));
+  out.ca_pem = endpoint.ca_pem;
+  out.max_connections = std::max<std::uint32_t>(8, settings.payments.max_in_flight / 4);
+  return out;
+}
+
+}  // namespace
+
+class LiveGateway::Impl final : public RouteContext {
+ public:
+  explicit Impl(LiveGatewayOptions options)
+      : options_(std::move(options)),
+        tick_(io_),
+        signals_(io_, SIGINT, SIGTERM),
+        server_(
+            io_,
+            [this](net::HttpRequestIn in, net::Responder respond) {
+              handle(std::move(in), std::move(respond));
+            },
+            limits()) {}
+
+  json start() {
+    const std::uint16_t port = server_.listen(options_.host, options_.port);
+    const std::string base = "http://" + options_.host + ":" + std::to_string(port);
+    if (options_.core.notify_base_url.empty()) options_.core.notify_base_url = base;
+    open_channels();
+    SqliteOptions store_options;
+    store_options.path = options_.store_path;
+    store_options.role = options_.role == Role::payments  ? StoreRole::payments
+                         : options_.role == Role::refunds ? StoreRole::refunds
+                                                          : StoreRole::all;
+    store_ = make_sqlite_store(store_options);
+    core_ = std::make_unique<GatewayCore>(options_.core, *store_);
+    core_->recover(wall_now());
+    schedule_tick();
+    return json{{"api", base},
+                {"notify", base + "/notify"},
+                {"metrics", base + "/metrics"},
+                {"admin", base + "/admin"},
+                {"store", options_.store_path.string()},
+                {"channels", json::array()}};
+  }
+
+  void run() {
+    io_.run();
+    store_->flush();
+  }
+
+  void stop() {
+    asio::post(io_, [this] {
+      stopping_ = true;
+      tick_.cancel();
+      signals_.cancel();
+      server_.stop();
+      for (auto& [name, channel] : channels_)
+        channel.transport->stop();
+    });
+  }
+
+  void stop_on_signals(std::function<void(int)> on_signal) {
+    signals_.async_wait([this, on_signal](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      on_signal(signal);
+      stop();
+    });
+  }
+
+  // RouteContext: what the routes need from the driver.
+  GatewayCore& core() override { return *core_; }
+  TimeNs now() override { return wall_now(); }
+  const LiveGatewayOptions& options() override { return options_; }
+  RequestId wait_for_reply(net::Responder respond) override {
+    const RequestId id = next_request_++;
+    waiting_.emplace(id, std::move(respond));
+    return id;
+  }
+  void apply(Effects& effects) override {
+    for (MerchantReply& reply : effects.replies)
+      answer(reply);
+    for (const ChannelSend& send : effects.sends)
+      send_call(send);
+    effects.clear();
+  }
+  const ChannelCodec* codec(std::string_view channel) override {
+    const auto it = channels_.find(std::string(channel));
+    return it == channels_.end() ? nullptr : it->second.codec.get();
+  }
+  TransportStats transport_stats(std::string_view channel) override {
+    const auto it = channels_.find(std::string(channel));
+    return it == channels_.end() ? TransportStats{} : it->second.transport->stats();
+  }
+  void post(std::function<void()> task) override { asio::post(io_, std::move(task)); }
+  void start_background(std::function<void()> task) override {
+    background_.emplace_back(std::move(task));
+  }
+
+  ~Impl() override {
+    for (auto& thread : background_)
+      thread.join();
+  }
+
+ private:
+  struct Channel {
+    std::unique_ptr<ChannelCodec> codec;
+    std::unique_ptr<ChannelTransport> transport;
+  };
+
+  static net::HttpLimits limits() {
+    net::HttpLimits limits;
+    limits.server_name = "fusebox-gateway";
+    limits.json_errors = true;
+    return limits;
+  }
+
+  void open_channels() {
+    for (const ChannelSettings& settings : options_.core.channels) {
+      const auto endpoint =
+          std::find_if(options_.endpoints.begin(), options_.endpoints.end(),
+                       [&](const ChannelEndpoint& e) { return e.name == settings.name; });
+      if (endpoint == options_.endpoints.end() || endpoint->family != settings.family) {
+        throw std::runtime_error("channel " + settings.name + ": no endpoint of family " +
+                                 std::string(to_string(settings.family)) +
+                                 " for it (check the simulator's channels or the config)");
+      }
+      Channel channel;
+      channel.codec = make_codec(settings.family, codec_keys(*endpoint, options_.merchant_id));
+      if (settings.family == Family::bank_binary) {
+        BankEndpoint bank;
+        bank.nodes = endpoint->nodes;
+        bank.mac_key = endpoint->hmac_secret;
+        channel.transport = make_bank_transport(io_, std::move(bank));
+      } else {
+        channel.transport = make_http_transport(io_, http_endpoint(*endpoint, settings));
+      }
+      channels_.emplace(settings.name, std::move(channel));
+    }
+  }
+
+  void handle(net::HttpRequestIn in, net::Responder respond) {
+    if (stopping_) {
+      return respond(net::make_response(
+          503, "application/json", api::to_json(api::error(503, "STOPPING", "stopping")).dump()));
+    }
+    route(*this, in, std::move(respond));
+  }
+
+  void answer(const MerchantReply& reply) {
+    const auto it = waiting_.find(reply.request);
+    if (it == waiting_.end()) return;  // the core answers each request once; tests may not wait
+    net::Responder respond = std::move(it->second);
+    waiting_.erase(it);
+    json body = reply.error     ? api::to_json(*reply.error)
+                : reply.payment ? api::to_json(*reply.payment)
+                                : api::to_json(*reply.refund);
+    respond(net::make_response(reply.error ? reply.error->http_status : reply.http_status,
+                               "application/json", body.dump()));
+  }
+
+  void send_call(const ChannelSend& send) {
+    Channel& channel = channels_.at(send.channel);
+    const TimeNs started = wall_now();
+    channel.transport->send(
+        [this, &channel, call = send.call](std::uint32_t trace) {
+          return channel.codec->encode(call, EncodeContext{wall_now(), ++nonce_, trace});
+        },
+        send.timeout_ns,
+        [this, &channel, id = send.id, call = send.call, started](TransportResult result) {
+          if (stopping_) return;
+          CallOutcome outcome;
+          outcome.transport = result.transport;
+          const TimeNs now_ns = wall_now();
+          outcome.latency_ns = now_ns - started;
+          if (result.transport == Transport::delivered) {
+            outcome.reply = channel.codec->decode(
+                call, WireReply{result.http_status, result.body, result.retry_after});
+          }
+          Effects effects;
+          core_->on_call_result(now_ns, id, outcome, effects);
+          apply(effects);
+        });
+  }
+
+  void schedule_tick() {
+    tick_.expires_after(kTick);
+    tick_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      Effects effects;
+      core_->advance(wall_now(), effects);
+      apply(effects);
+      schedule_tick();
+    });
+  }
+
+  LiveGatewayOptions options_;
+  asio::io_context io_{1};
+  asio::steady_timer tick_;
+  asio::signal_set signals_;
+  net::HttpServer server_;
+  std::map<std::string, Channel> channels_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GatewayCore> core_;
+  std::unordered_map<RequestId, net::Responder> waiting_;  // looked up by id only
+  RequestId next_request_ = 1;
+  std::uint64_t nonce_ = 0;
+  bool stopping_ = false;
+  std::vector<std::jthread> background_;
+};
+
+LiveGateway::LiveGateway(LiveGatewayOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+LiveGateway::~LiveGateway() = default;
+json LiveGateway::start() { return impl_->start(); }
+void LiveGateway::run() { impl_->run(); }
+void LiveGateway::stop() { impl_->stop(); }
+void LiveGateway::stop_on_signals(std::function<void(int)> on_signal) {
+  impl_->stop_on_signals(std::move(on_signal));
+}
+
+}  // namespace fusebox::gateway

@@ -1,0 +1,131 @@
+// The gateway's config file, and taking channels from a running simulator.
+#include <set>
+#include <stdexcept>
+
+#include "fusebox/common/config.hpp"
+#include "fusebox/common/crypto.hpp"
+#include "fusebox/gateway/live_gateway.hpp"
+#include "fusebox/net/http_client.hpp"
+
+namespace fusebox::gateway {
+namespace {
+
+using nlohmann::json;
+
+PrivateKey merchant_key_for(SignScheme scheme) {
+  switch (scheme) {
+    case SignScheme::rsa_sha256:
+      return PrivateKey::generate_rsa(2048);
+    case SignScheme::ecdsa_p256_sha256:
+      return PrivateKey::generate_ec_p256();
+    case SignScheme::ed25519:
+      return PrivateKey::generate_ed25519();
+    default:
+      throw std::logic_error("not an asymmetric scheme");
+  }
+}
+
+bool is_asymmetric(SignScheme scheme) {
+  return scheme == SignScheme::rsa_sha256 || scheme == SignScheme::ecdsa_p256_sha256 ||
+         scheme == SignScheme::ed25519;
+}
+
+json get_json(const std::string& url) {
+  const net::HttpReply reply = net::http_request("GET", url);
+  if (reply.status != 200) {
+    throw std::runtime_error(url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body);
+  }
+  json body = json::parse(reply.body, nullptr, false);
+  if (body.is_discarded()) throw std::runtime_error(url + ": the answer is not JSON");
+  return body;
+}
+
+ChannelEndpoint endpoint_from(const json& channel, const std::string& url) {
+  ChannelEndpoint endpoint;
+  try {
+    endpoint.name = channel.at("name").get<std::string>();
+    const auto family = parse_family(channel.at("family").get<std::string>());
+    const auto sign = parse_sign_scheme(channel.at("sign").get<std::string>());
+    if (!family || !sign) throw std::runtime_error("unknown family or sign scheme");
+    endpoint.family = *family;
+    endpoint.sign = *sign;
+    endpoint.channel_public_key_pem = channel.value("public_key_pem", "");
+    endpoint.hmac_secret = channel.value("hmac_secret", "");
+    const json& where = channel.at("endpoint");
+    if (endpoint.family == Family::bank_binary) {
+      for (const auto& node : where.at("nodes")) {
+        const std::string text = node.get<std::string>();
+        const std::size_t colon = text.rfind(':');
+        endpoint.nodes.emplace_back(text.substr(0, colon),
+                                    static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1))));
+      }
+    } else {
+      endpoint.url = where.at("url").get<std::string>();
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(url + ": a channel entry is not what was expected: " + e.what());
+  }
+  return endpoint;
+}
+
+}  // namespace
+
+void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& control_url) {
+  std::string base = control_url;
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  options.simulator_control = base;
+  const json channels = get_json(base + "/channels");
+  if (!channels.is_array()) throw std::runtime_error(base + "/channels: expected a JSON array");
+  std::string ca_pem;
+  for (const auto& channel : channels) {
+    ChannelEndpoint endpoint = endpoint_from(channel, base + "/channels");
+    if (endpoint.url.rfind("https://", 0) == 0 && ca_pem.empty()) {
+      const net::HttpReply ca = net::http_request("GET", base + "/ca");
+      if (ca.status != 200)
+        throw std::runtime_error(base + "/ca: HTTP " + std::to_string(ca.status));
+      ca_pem = ca.body;
+    }
+    endpoint.ca_pem = ca_pem;
+    if (is_asymmetric(endpoint.sign)) {
+      const PrivateKey key = merchant_key_for(endpoint.sign);
+      endpoint.merchant_key_pem = key.to_pem();
+      const json registration{{"scheme", std::string(to_string(endpoint.sign))},
+                              {"public_key_pem", key.public_key().to_pem()}};
+      const std::string url = base + "/channels/" + endpoint.name + "/merchant-key";
+      const net::HttpReply reply = net::http_request("POST", url, registration.dump());
+      if (reply.status != 200) {
+        throw std::runtime_error(url + ": HTTP " + std::to_string(reply.status) + ": " +
+                                 reply.body);
+      }
+    }
+    options.endpoints.push_back(std::move(endpoint));
+  }
+  if (options.core.channels.empty()) {
+    for (const ChannelEndpoint& endpoint : options.endpoints) {
+      ChannelSettings settings;
+      settings.name = endpoint.name;
+      settings.family = endpoint.family;
+      settings.method = endpoint.family == Family::bank_binary ? Method::bank : Method::wallet;
+      options.core.channels.push_back(settings);
+    }
+  }
+}
+
+LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
+  const ConfigDocument document = ConfigDocument::load_file(path);
+  const ConfigNode root = document.root();
+  root.expect_fields({"host", "port", "admin_token", "store", "simulator", "gateway"});
+  LiveGatewayOptions options;
+  if (auto n = root.find("host")) {
+    options.host = n->as_enum({"127.0.0.1", "::1", "localhost"});
+  }
+  if (auto n = root.find("port")) options.port = static_cast<std::uint16_t>(n->as_int(0, 65535));
+  if (auto n = root.find("admin_token")) options.admin_token = n->as_string();
+  if (auto n = root.find("store")) options.store_path = n->as_non_empty_string();
+  if (auto n = root.find("simulator")) options.simulator_control = n->as_non_empty_string();
+  if (auto n = root.find("gateway")) options.core = parse_gateway_config(*n);
+  return options;
+}
+
+}  // namespace fusebox::gateway

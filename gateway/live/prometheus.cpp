@@ -1,0 +1,133 @@
+// /metrics in the Prometheus text format: names prefixed fusebox_gateway_, base units
+// (seconds), counters ending in _total, one label set per channel and operation.
+#include <sstream>
+
+#include "live_routes.hpp"
+
+namespace fusebox::gateway {
+namespace {
+
+constexpr std::array<ChannelOp, kChannelOpCount> kOps{
+    ChannelOp::pay, ChannelOp::query, ChannelOp::refund, ChannelOp::refund_query, ChannelOp::close};
+
+void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+void calls(std::ostringstream& out, const Metrics& metrics) {
+  header(out, "fusebox_gateway_calls_total", "counter",
+         "Calls to channels by outcome; breaker_rejected and bulkhead_rejected never left.");
+  for (std::size_t c = 0; c < metrics.channels().size(); ++c) {
+    for (ChannelOp op : kOps) {
+      const OpCounters& counters = metrics.counters(c, op);
+      for (std::size_t k = 0; k < kCallKindCount; ++k) {
+        if (counters.calls[k] == 0) continue;
+        out << "fusebox_gateway_calls_total{channel=\"" << metrics.channels()[c]
+            << "\",operation=\"" << to_string(op) << "\",outcome=\""
+            << to_string(static_cast<CallKind>(k)) << "\"} " << counters.calls[k] << '\n';
+      }
+    }
+  }
+}
+
+void latencies(std::ostringstream& out, const Metrics& metrics) {
+  header(out, "fusebox_gateway_call_duration_seconds", "histogram",
+         "Latency of calls that left, from send to outcome.");
+  for (std::size_t c = 0; c < metrics.channels().size(); ++c) {
+    for (ChannelOp op : kOps) {
+      const OpCounters& counters = metrics.counters(c, op);
+      if (counters.latency_count == 0) continue;
+      const std::string labels = "channel=\"" + metrics.channels()[c] + "\",operation=\"" +
+                                 std::string(to_string(op)) + "\"";
+      std::uint64_t cumulative = 0;
+      for (std::size_t b = 0; b < kLatencyBucketsMs.size(); ++b) {
+        cumulative += counters.latency_buckets[b];
+        out << "fusebox_gateway_call_duration_seconds_bucket{" << labels << ",le=\""
+            << static_cast<double>(kLatencyBucketsMs[b]) / 1000.0 << "\"} " << cumulative << '\n';
+      }
+      out << "fusebox_gateway_call_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
+          << counters.latency_count << '\n';
+      out << "fusebox_gateway_call_duration_seconds_sum{" << labels << "} "
+          << counters.latency_sum_s << '\n';
+      out << "fusebox_gateway_call_duration_seconds_count{" << labels << "} "
+          << counters.latency_count << '\n';
+    }
+  }
+}
+
+void channel_state(std::ostringstream& out, RouteContext& context) {
+  const auto views = context.core().channels(context.now());
+  header(out, "fusebox_gateway_breaker_state", "gauge",
+         "1 for the breaker's current state (closed, open, half_open), per path.");
+  for (const ChannelView& v : views) {
+    for (const auto& [path, snapshot] :
+         {std::pair{"payments", v.payments_breaker}, std::pair{"refunds", v.refunds_breaker}}) {
+      for (BreakerState state :
+           {BreakerState::closed, BreakerState::open, BreakerState::half_open}) {
+        out << "fusebox_gateway_breaker_state{channel=\"" << v.name << "\",path=\"" << path
+            << "\",state=\"" << to_string(state) << "\"} " << (snapshot.state == state ? 1 : 0)
+            << '\n';
+      }
+    }
+  }
+  header(out, "fusebox_gateway_channel_enabled", "gauge", "The operator's switch: 1 on, 0 off.");
+  for (const ChannelView& v : views) {
+    out << "fusebox_gateway_channel_enabled{channel=\"" << v.name << "\"} " << (v.enabled ? 1 : 0)
+        << '\n';
+  }
+  header(out, "fusebox_gateway_pending_orders", "gauge", "Payments still PROCESSING.");
+  for (const ChannelView& v : views) {
+    out << "fusebox_gateway_pending_orders{channel=\"" << v.name << "\"} " << v.pending_orders
+        << '\n';
+  }
+  header(out, "fusebox_gateway_in_flight", "gauge", "Calls in flight per bulkhead.");
+  for (const ChannelView& v : views) {
+    out << "fusebox_gateway_in_flight{channel=\"" << v.name << "\",path=\"payments\"} "
+        << v.payments_in_flight << "\nfusebox_gateway_in_flight{channel=\"" << v.name
+        << "\",path=\"refunds\"} " << v.refunds_in_flight << '\n';
+  }
+}
+
+void notifications(std::ostringstream& out, const Metrics& metrics) {
+  header(out, "fusebox_gateway_notifications_total", "counter",
+         "Channel notifications received, by verdict.");
+  for (std::size_t c = 0; c < metrics.channels().size(); ++c) {
+    const NotificationCounters& n = metrics.notifications(c);
+    for (const auto& [verdict, count] :
+         {std::pair{"applied", n.applied}, std::pair{"duplicate", n.duplicate},
+          std::pair{"forged", n.forged}, std::pair{"mismatch", n.mismatch},
+          std::pair{"unknown_order", n.unknown_order}, std::pair{"malformed", n.malformed},
+          std::pair{"conflict", n.conflict}}) {
+      out << "fusebox_gateway_notifications_total{channel=\"" << metrics.channels()[c]
+          << "\",verdict=\"" << verdict << "\"} " << count << '\n';
+    }
+  }
+}
+
+void refund_rates(std::ostringstream& out, RouteContext& context) {
+  const RefundRates rates = context.core().refund_rates(context.now());
+  header(out, "fusebox_gateway_refund_success_ratio", "gauge",
+         "Refunds succeeded within the window among those old enough to judge.");
+  for (const auto& [window, w] :
+       {std::pair{"same_day", rates.same_day}, std::pair{"next_day", rates.next_day},
+        std::pair{"seven_day", rates.seven_day}}) {
+    out << "fusebox_gateway_refund_success_ratio{window=\"" << window << "\"} " << w.rate() << '\n';
+  }
+  header(out, "fusebox_gateway_manual_review_orders", "gauge", "Orders waiting for a human.");
+  out << "fusebox_gateway_manual_review_orders " << context.core().manual_review().size() << '\n';
+}
+
+}  // namespace
+
+std::string render_prometheus(RouteContext& context) {
+  std::ostringstream out;
+  const Metrics& metrics = context.core().metrics();
+  calls(out, metrics);
+  latencies(out, metrics);
+  channel_state(out, context);
+  notifications(out, metrics);
+  refund_rates(out, context);
+  return out.str();
+}
+
+}  // namespace fusebox::gateway

@@ -1,0 +1,305 @@
+// The live gateway against the live simulator over loopback: pay, notify, query and refund
+// for each channel family; a black-holed channel trips its breaker while the other's
+// payments all succeed; lost notifications are recovered by polling; a restart recovers
+// PROCESSING orders from the SQLite file; bad input gets a 4xx naming the field.
+#include "fusebox/gateway/live_gateway.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fusebox/common/config.hpp"
+#include "fusebox/net/http_client.hpp"
+#include "fusebox/simulator/channel_config.hpp"
+#include "fusebox/simulator/live_simulator.hpp"
+
+namespace fusebox::gateway {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// Three families, fast outcomes, short notification retries, everything paid.
+constexpr const char* kSimulator = R"({
+  "seed": 11,
+  "channels": [
+    {"name": "wallet-a", "family": "wallet-json", "sign": "rsa-sha256", "tls": true,
+     "latency_ms": {"pay": 2, "query": 1, "refund": 2, "refund_query": 1, "close": 1},
+     "outcome": {"success_p": 1.0, "decline_p": 0.0, "pay_after_ms": 30},
+     "refund": {"success_p": 1.0, "complete_after_ms": 30},
+     "notify": {"enabled": true, "retry_after_s": [1, 1, 1]}},
+    {"name": "wallet-b", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
+     "latency_ms": {"pay": 2, "query": 1},
+     "outcome": {"success_p": 1.0, "decline_p": 0.0, "pay_after_ms": 30},
+     "notify": {"enabled": true, "retry_after_s": [1, 1, 1]}},
+    {"name": "wallet-x", "family": "wallet-xml", "sign": "hmac-sha256",
+     "latency_ms": {"pay": 2, "query": 1, "refund": 2, "refund_query": 1},
+     "outcome": {"success_p": 1.0, "decline_p": 0.0, "pay_after_ms": 30},
+     "refund": {"success_p": 1.0, "complete_after_ms": 30},
+     "notify": {"enabled": true, "retry_after_s": [1, 1, 1]}},
+    {"name": "bank", "family": "bank-binary", "nodes": 3,
+     "latency_ms": {"pay": 2, "query": 1, "refund": 2, "refund_query": 1},
+     "outcome": {"success_p": 1.0, "decline_p": 0.0},
+     "refund": {"success_p": 1.0, "complete_after_ms": 30}}
+  ]
+})";
+
+class Simulator {
+ public:
+  Simulator()
+      : simulator_(io_, sim::parse_simulator(ConfigDocument::parse("test", kSimulator).root())) {
+    ready_ = simulator_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Simulator() {
+    boost::asio::post(io_, [this] {
+      simulator_.stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  [[nodiscard]] std::string control() const { return ready_["control"].get<std::string>(); }
+
+ private:
+  boost::asio::io_context io_;
+  sim::live::LiveSimulator simulator_;
+  json ready_;
+  std::thread thread_;
+};
+
+class Gateway {
+ public:
+  Gateway(const std::string& control, const std::filesystem::path& store) {
+    LiveGatewayOptions options;
+    options.admin_token = "t0ken";
+    options.store_path = store;
+    bootstrap_from_simulator(options, control);
+    options.core.poller.schedule_ns = {300'000'000};  // poll every 0.3 s
+    options.core.poller.unknown_fail_after_ns = 3'000'000'000;
+    for (auto& channel : options.core.channels) {
+      channel.timeout_ns = 400'000'000;
+      channel.breaker.minimum_calls = 5;
+      channel.breaker.open_ns = 60'000'000'000;
+      if (channel.name == "wallet-b") channel.priority = 1;  // the fallback
+    }
+    gateway_ = std::make_unique<LiveGateway>(std::move(options));
+    api_ = gateway_->start()["api"].get<std::string>();
+    thread_ = std::thread([this] { gateway_->run(); });
+  }
+  ~Gateway() {
+    gateway_->stop();
+    thread_.join();
+  }
+  [[nodiscard]] const std::string& api() const { return api_; }
+
+ private:
+  std::unique_ptr<LiveGateway> gateway_;
+  std::string api_;
+  std::thread thread_;
+};
+
+struct Answer {
+  int status;
+  json body;
+};
+
+Answer call(const std::string& method, const std::string& url, const json& body = nullptr,
+            const net::Headers& headers = {}) {
+  const auto reply = net::http_request(method, url, body.is_null() ? "" : body.dump(), headers);
+  return {reply.status, json::parse(reply.body, nullptr, false)};
+}
+
+json pay(const Gateway& gw, const std::string& order, const std::string& method,
+         const std::string& channel = "", std::int64_t amount = 1250) {
+  json body{
+      {"merchant_order_id", order}, {"amount", amount}, {"currency", "CNY"}, {"method", method}};
+  if (!channel.empty()) body["channel"] = channel;
+  const Answer answer = call("POST", gw.api() + "/v1/payments", body);
+  EXPECT_EQ(answer.status, 200) << answer.body.dump();
+  return answer.body;
+}
+
+// Polls GET until `key` reads `want` or 5 s pass; returns the last body.
+json wait_for(const std::string& url, const std::string& key, const std::string& want) {
+  json body;
+  for (int i = 0; i < 100; ++i) {
+    body = call("GET", url).body;
+    if (body.value(key, "") == want) return body;
+    std::this_thread::sleep_for(50ms);
+  }
+  return body;
+}
+
+std::filesystem::path temp_store(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fusebox-live-gw-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::filesystem::remove(path);
+  return path;
+}
+
+TEST(LiveGateway, PayNotifyQueryAndRefundForEveryFamily) {
+  Simulator simulator;
+  Gateway gw(simulator.control(), ":memory:");
+  for (const auto& [channel, method] :
+       {std::pair{"wallet-a", "wallet"}, std::pair{"wallet-x", "wallet"},
+        std::pair{"bank", "bank"}}) {
+    SCOPED_TRACE(channel);
+    const json created = pay(gw, std::string("order-") + channel, method, channel);
+    EXPECT_EQ(created["channel"], channel);
+    const std::string id = created["payment_id"];
+    const json paid = wait_for(gw.api() + "/v1/payments/" + id, "status", "SUCCEEDED");
+    ASSERT_EQ(paid["status"], "SUCCEEDED") << paid.dump();
+    EXPECT_FALSE(paid.value("channel_txn_id", "").empty());
+
+    const Answer refund = call("POST", gw.api() + "/v1/refunds",
+                               {{"payment_id", id},
+                                {"merchant_refund_id", std::string("refund-") + channel},
+                                {"amount", 1000}});
+    ASSERT_EQ(refund.status, 200) << refund.body.dump();
+    const json done =
+        wait_for(gw.api() + "/v1/refunds/" + refund.body["refund_id"].get<std::string>(), "status",
+                 "SUCCEEDED");
+    EXPECT_EQ(done["status"], "SUCCEEDED") << done.dump();
+    const json after = call("GET", gw.api() + "/v1/payments/" + id).body;
+    EXPECT_EQ(after["refunded_amount"], 1000);
+  }
+  const auto metrics = net::http_request("GET", gw.api() + "/metrics");
+  EXPECT_NE(metrics.body.find("fusebox_gateway_calls_total{channel=\"bank\",operation=\"pay\","
+                              "outcome=\"ok\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("fusebox_gateway_notifications_total{channel=\"wallet-a\","
+                              "verdict=\"applied\"}"),
+            std::string::npos);
+}
+
+TEST(LiveGateway, BlackHoledChannelTripsItsBreakerWhileTheOtherSucceeds) {
+  Simulator simulator;
+  Gateway gw(simulator.control(), ":memory:");
+  const auto fault = net::http_request("POST", simulator.control() + "/channels/wallet-a/faults",
+                                       R"({"kind": "black_hole"})");
+  ASSERT_EQ(fault.status, 201) << fault.body;
+  std::vector<std::string> elsewhere;
+  int on_a = 0;
+  for (int i = 0; i < 30; ++i) {
+    const json created = pay(gw, "bh-" + std::to_string(i), "wallet");
+    if (created["channel"] != "wallet-a") {
+      elsewhere.push_back(created["payment_id"]);
+    } else {
+      ++on_a;
+      EXPECT_EQ(created["status"], "PROCESSING");  // ambiguous: never failed over
+    }
+  }
+  // Timeouts (pays and polls) reach minimum_calls, then the breaker holds wallet-a off.
+  EXPECT_GE(on_a, 1);
+  EXPECT_LE(on_a, 5);
+  const Answer channels =
+      call("GET", gw.api() + "/admin/channels", nullptr, {{"Authorization", "Bearer t0ken"}});
+  ASSERT_EQ(channels.status, 200);
+  for (const json& channel : channels.body) {
+    EXPECT_EQ(channel["breaker"]["state"], channel["name"] == "wallet-a" ? "open" : "closed")
+        << channel.dump();
+  }
+  const std::string metrics = net::http_request("GET", gw.api() + "/metrics").body;
+  EXPECT_NE(metrics.find("{channel=\"wallet-a\",operation=\"pay\",outcome=\"timeout\"} " +
+                         std::to_string(on_a) + "\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("{channel=\"wallet-a\",operation=\"pay\",outcome=\"breaker_rejected\"}"),
+            std::string::npos);
+  for (const std::string& id : elsewhere) {
+    EXPECT_EQ(wait_for(gw.api() + "/v1/payments/" + id, "status", "SUCCEEDED")["status"],
+              "SUCCEEDED");
+  }
+}
+
+TEST(LiveGateway, LostNotificationsAreRecoveredByPolling) {
+  Simulator simulator;
+  Gateway gw(simulator.control(), ":memory:");
+  ASSERT_EQ(net::http_request("POST", simulator.control() + "/channels/wallet-a/faults",
+                              R"({"kind": "notify_lost"})")
+                .status,
+            201);
+  const json created = pay(gw, "lost-1", "wallet", "wallet-a");
+  const json paid = wait_for(gw.api() + "/v1/payments/" + created["payment_id"].get<std::string>(),
+                             "status", "SUCCEEDED");
+  EXPECT_EQ(paid["status"], "SUCCEEDED");
+  const auto metrics = net::http_request("GET", gw.api() + "/metrics").body;
+  EXPECT_EQ(metrics.find("channel=\"wallet-a\",verdict=\"applied\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("channel=\"wallet-a\",operation=\"query\",outcome=\"ok\"}"),
+            std::string::npos);
+}
+
+TEST(LiveGateway, RestartRecoversProcessingOrdersFromTheStore) {
+  Simulator simulator;
+  const auto store = temp_store("restart.db");
+  std::string id;
+  {
+    Gateway gw(simulator.control(), store);
+    ASSERT_EQ(net::http_request("POST", simulator.control() + "/channels/wallet-b/faults",
+                                R"({"kind": "answer_lost"})")
+                  .status,
+              201);
+    ASSERT_EQ(net::http_request("POST", simulator.control() + "/channels/wallet-b/faults",
+                                R"({"kind": "notify_lost"})")
+                  .status,
+              201);
+    const json created = pay(gw, "restart-1", "wallet", "wallet-b");
+    id = created["payment_id"];
+    EXPECT_EQ(created["status"], "PROCESSING");
+  }  // stopped with the order PROCESSING: the pay answer and every notification were lost
+  ASSERT_EQ(net::http_request("DELETE", simulator.control() + "/channels/wallet-b/faults").status,
+            200);
+  Gateway again(simulator.control(), store);
+  EXPECT_EQ(wait_for(again.api() + "/v1/payments/" + id, "status", "SUCCEEDED")["status"],
+            "SUCCEEDED");
+  std::filesystem::remove_all(store.parent_path());
+}
+
+TEST(LiveGateway, BadInputGetsA4xxNamingTheField) {
+  Simulator simulator;
+  Gateway gw(simulator.control(), ":memory:");
+  const std::string payments = gw.api() + "/v1/payments";
+  const auto raw = net::http_request("POST", payments, "{not json");
+  EXPECT_EQ(raw.status, 400);
+  EXPECT_EQ(json::parse(raw.body)["error"]["code"], "MALFORMED_JSON");
+  const Answer missing = call("POST", payments, {{"amount", 5}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.body["error"]["field"], "merchant_order_id");
+  const Answer typed = call(
+      "POST", payments,
+      {{"merchant_order_id", "x"}, {"amount", "5"}, {"currency", "CNY"}, {"method", "wallet"}});
+  EXPECT_EQ(typed.body["error"]["field"], "amount");
+  const Answer negative =
+      call("POST", payments,
+           {{"merchant_order_id", "x"}, {"amount", -5}, {"currency", "CNY"}, {"method", "wallet"}});
+  EXPECT_EQ(negative.status, 400);
+  EXPECT_EQ(negative.body["error"]["field"], "amount");
+  (void)pay(gw, "dup", "bank", "bank", 100);
+  const Answer conflict = call("POST", payments,
+                               {{"merchant_order_id", "dup"},
+                                {"amount", 101},
+                                {"currency", "CNY"},
+                                {"method", "bank"},
+                                {"channel", "bank"}});
+  EXPECT_EQ(conflict.status, 409);
+  const auto big = net::http_request("POST", payments, std::string(100'000, ' '));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(json::parse(big.body)["error"]["code"], "BODY_TOO_LARGE");
+  EXPECT_EQ(call("GET", gw.api() + "/v1/nothing").status, 404);
+  EXPECT_EQ(call("GET", gw.api() + "/admin/channels").status, 401);
+  EXPECT_EQ(
+      call("GET", gw.api() + "/admin/channels", nullptr, {{"Authorization", "Bearer no"}}).status,
+      401);
+  const auto forged = net::http_request("POST", gw.api() + "/notify/wallet-a", R"({"x": 1})");
+  EXPECT_EQ(forged.status, 400);
+}
+
+}  // namespace
+}  // namespace fusebox::gateway
