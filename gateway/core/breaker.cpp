@@ -549,6 +549,7 @@ namespace {
 // Which stripe this thread writes: handed out in turn, so up to kStripes threads never share
 // one. A thread-identity detail, not shared state: no result depends on it.
 std::atomic<std::uint32_t> g_next_stripe{0};
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 constexpr std::uint32_t kNoStripe = ~std::uint32_t{0};
 thread_local std::uint32_t t_stripe = kNoStripe;
 
