@@ -311,8 +311,8 @@ void BankConnection::read() {
       [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-// Frames complete here, in order; `done` may send again or stop the pool, so the phase is
-// checked after each.
+// Answers are matched while the buffer is parsed and their `done` run after, so one that sends
+// again or stops the pool finds this connection in a consistent state.
 void BankConnection::on_read(error_code ec, std::size_t n) {
   if (phase_ == Phase::closed) return;
   std::vector<Completion> out;

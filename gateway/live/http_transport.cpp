@@ -264,10 +264,16 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection<
                       });
   }
 
+  // `written` counts request bytes taken. Over TLS it stays 0 unless the whole record went,
+  // so 0 means the server cannot have had the whole request either way.
   void on_write(error_code ec, std::size_t written) {
     if (!ec) return read();
-    if (expired_) return finish(failed(Transport::timeout, "no answer within the timeout"), false);
-    if (written > 0) return finish(failed(Transport::broken, "write: " + ec.message()), false);
+    if (written > 0) {
+      if (expired_)
+        return finish(failed(Transport::timeout, "no answer within the timeout"), false);
+      return finish(failed(Transport::broken, "write: " + ec.message()), false);
+    }
+    if (expired_) return finish(failed(Transport::not_sent, "timed out before writing"), false);
     if (pool_->stopped()) return finish(failed(Transport::not_sent, "transport stopped"), false);
     if (responses_ > 0 && !send_->resent) return resend_on_fresh();
     finish(failed(Transport::not_sent, "write: " + ec.message()), false);
@@ -420,6 +426,14 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
   }
 
   void on_idle(Connection& connection) {
+    if (waiting_.empty()) return idle_.push_back(&connection);
+    // Handed on at once, it gets the same check as a pooled one: a server may close right
+    // after answering without saying so.
+    if (connection.closed_by_peer_while_idle()) {
+      ++stale_connections_;
+      connection.close();
+      return on_closed(connection);
+    }
     if (std::optional<PendingSend> next = pop_waiting()) return connection.send(std::move(*next));
     idle_.push_back(&connection);
   }

@@ -87,8 +87,9 @@ class TestBankNode {
 
   bool auto_answer = false;
   bool answer_echo = true;
-  bool mirror = false;             // sends every financial frame straight back, unread (throughput)
-  std::vector<Received> received;  // financial frames, in arrival order
+  bool mirror = false;  // every financial frame straight back, unread (throughput)
+  bool decline_sign_on = false;
+  std::vector<Received> received;         // financial frames, in arrival order
   std::vector<std::string> first_frames;  // the MTI and network code each session began with
   std::size_t echoes = 0;
   std::size_t accepted = 0;
@@ -159,12 +160,18 @@ class TestBankNode {
     if (session.first) first_frames.push_back(message.mti + "/" + message.network_code);
     session.first = false;
     if (message.mti == "0800") {
+      if (message.network_code == "001" && decline_sign_on) return write(id, declined(message));
       if (message.network_code == "301") ++echoes;
       if (message.network_code == "301" && !answer_echo) return;
       return write(id, frame(bank_binary::respond_network(message, kKey, 1'700'000'000)));
     }
     received.push_back({id, message});
     if (auto_answer) answer(received.back());
+  }
+  static std::string declined(bank_binary::Message message) {
+    message.mti = "0810";
+    message.response_code = "96";
+    return frame(bank_binary::encode(message, kKey));
   }
   void write(std::size_t id, std::string bytes) {
     const auto it = sessions_.find(id);
@@ -329,6 +336,25 @@ TEST_F(BankTransportTest, NoHealthyNodeIsNotSentAtOnce) {
   ASSERT_TRUE(run([&] { return sender.completed() == 2; }));
   EXPECT_EQ(sender.result(1).transport, Transport::not_sent);
   EXPECT_EQ(sender.result(1).error, "no healthy node");
+}
+
+TEST_F(BankTransportTest, ADeclinedSignOnKeepsTheNodeOutOfRotation) {
+  TestBankNode node(io_);
+  node.decline_sign_on = true;
+  node.auto_answer = true;
+  auto transport = make_bank_transport(io_, endpoint_for({node.port()}));
+  BankSender sender(*transport);
+  sender.send("early", milliseconds(5'000));
+  ASSERT_TRUE(run([&] { return sender.completed() == 1; }));
+  EXPECT_EQ(sender.result(0).transport, Transport::not_sent);
+  EXPECT_EQ(transport->stats().nodes_healthy, 0U);
+  EXPECT_GE(transport->stats().connects_failed, 1U);
+  EXPECT_TRUE(node.received.empty()) << "nothing goes on a connection that is not signed on";
+  node.decline_sign_on = false;  // the next retry brings it in
+  ASSERT_TRUE(run([&] { return transport->stats().nodes_healthy == 1; }));
+  sender.send("later", milliseconds(2'000));
+  ASSERT_TRUE(run([&] { return sender.completed() == 2; }));
+  EXPECT_EQ(sender.result(1).transport, Transport::delivered);
 }
 
 TEST_F(BankTransportTest, TimeoutKeepsTheTraceUntilTheLateAnswerWhichIsDiscarded) {

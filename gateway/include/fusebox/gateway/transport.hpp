@@ -5,12 +5,22 @@
 // CA) for the wallet families, and pipelined TCP over several front-end nodes (round-robin
 // over the healthy ones, sign-on, heartbeats, responses matched by trace number) for the
 // bank family. Everything runs on one io_context; callbacks come back on its thread.
+//
+// When a request has "left": once a byte of it reached the kernel. Before that, any failure
+// (refused, connect or TLS handshake failed or timed out, sign-on declined, waited past its
+// deadline or past the queue bound, no node in rotation, stopped, a write that failed having
+// taken zero bytes) is not_sent; after, an expiry is timeout and a failure broken. The HTTP
+// pool checks an idle connection (non-blocking peek) before reusing it and drops one the
+// server closed; a write on a reused connection that fails with zero bytes taken goes, once,
+// to a fresh connection. A request written and met by end of stream with no answer is
+// broken, never resent: the server may have read it (http_transport.cpp says more).
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -28,7 +38,10 @@ struct TransportResult {
 };
 
 // Builds the request to send; the bank transport passes the trace number it assigned
-// (HTTP transports pass 0). Called once per send, on the io_context's thread.
+// (HTTP transports pass 0). Called once per send, on the io_context's thread: by the HTTP
+// pool inside send(), by the bank pool when a connection's window takes the request. A throw
+// completes the send not_sent. WireRequest::content_type must outlive the send (codecs return
+// literals).
 using Encoder = std::function<WireRequest(std::uint32_t trace)>;
 using TransportDone = std::function<void(TransportResult)>;
 
@@ -51,14 +64,20 @@ class ChannelTransport {
   virtual ~ChannelTransport() = default;
   // `done` is called exactly once, on the io_context's thread, never from inside send().
   // Transport::not_sent only when the request provably never left (no connection could be
-  // made, the pool is stopped); timeout and broken when it may have been received.
+  // made, the pool is stopped); timeout and broken when it may have been received. The
+  // timeout runs from send() to the whole answer, waiting for a connection included.
+  // Call send(), stats() and stop() on the io_context's thread.
   virtual void send(Encoder encode, TimeNs timeout_ns, TransportDone done) = 0;
   [[nodiscard]] virtual TransportStats stats() const = 0;
-  // Closes every connection; pending sends complete (not_sent if they never left).
+  // Closes every connection; pending sends complete (not_sent if they never left, else
+  // broken) from the io_context afterwards, never inside stop(): run it until idle. Later
+  // sends complete not_sent. The destructor stops.
   virtual void stop() = 0;
 };
 
 struct HttpEndpoint {
+  // An IP literal (the certificate must name it as an IP SAN) or a name (a DNS SAN, sent as
+  // SNI), resolved once by make_http_transport.
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   bool tls = false;
@@ -82,8 +101,13 @@ struct BankEndpoint {
   std::uint32_t max_waiting = 4'096;
 };
 
+// Both throw std::invalid_argument for an endpoint that cannot work (port 0, no nodes, a CA
+// that is not PEM, a host that does not resolve).
 [[nodiscard]] std::unique_ptr<ChannelTransport> make_http_transport(boost::asio::io_context& io,
                                                                     HttpEndpoint endpoint);
+// Starts connecting and signing on to every node at once. Sends made while no connection is
+// signed on yet wait (bounded, within their timeout) as long as some node is still on its
+// first attempt; once every node is out of rotation they complete not_sent at once.
 [[nodiscard]] std::unique_ptr<ChannelTransport> make_bank_transport(boost::asio::io_context& io,
                                                                     BankEndpoint endpoint);
 
