@@ -14,20 +14,11 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 root=$(pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
 fusebox=build/release/harness/fusebox
 
-ready_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"; }
-wait_ready() { for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; echo "no ready line in $1" >&2; return 1; }
 
 cat > "$work/sim.json" <<JSON
 {"seed": 1, "channels": [
@@ -59,9 +50,11 @@ gw_pid=$!; pids+=("$gw_pid")
 wait_ready "$work/gw.ready"
 api=$(ready_field "$work/gw.ready" '["api"]')
 
-run() {  # name url script [channel]: prints "name req/s p50 p99"
-  CHANNEL=${4:-} RUN=w$RANDOM wrk -t1 -c"$connections" -d2s -s "$3" "$2" >/dev/null 2>&1 || true
-  CHANNEL=${4:-} RUN=m$RANDOM wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$3" "$2" > "$work/wrk.out"
+run() {  # name url target [channel [connections]]: prints "name req/s p50 p99"
+  local c=${5:-$connections} script="$root/bench/peers/pay.lua"
+  TARGET=$3 CHANNEL=${4:-} RUN=w$RANDOM wrk -t1 -c"$c" -d2s -s "$script" "$2" >/dev/null 2>&1 || true
+  TARGET=$3 CHANNEL=${4:-} RUN=m$RANDOM wrk -t1 -c"$c" -d"${duration}s" --latency -s "$script" "$2" \
+    > "$work/wrk.out"
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
@@ -70,11 +63,13 @@ run() {  # name url script [channel]: prints "name req/s p50 p99"
   echo "$1|$rps" >> "$work/results"
 }
 echo "wrk -t1 -c$connections -d${duration}s --latency, $(nproc) cores, $(date -u +%F)"
-run "simulator direct (unsigned)" "$direct" "$root/bench/peers/pay.lua"
-run "gateway -> simulator, HMAC" "$api" "$root/bench/peers/gateway_pay.lua" hmac
-run "gateway -> simulator, RSA-2048" "$api" "$root/bench/peers/gateway_pay.lua" rsa
+run "simulator direct (unsigned)" "$direct" channel
+run "gateway -> simulator, HMAC" "$api" gateway hmac
+run "gateway -> simulator, RSA-2048" "$api" gateway rsa
 curl -s -X POST -H 'Authorization: Bearer bench' "$api/admin/channels/hmac/switch" -d '{"enabled": false}' >/dev/null
-run "fail-fast: channel switched off" "$api" "$root/bench/peers/gateway_pay.lua" hmac
+run "fail-fast: switched off, 64 conns" "$api" gateway hmac
+# The rejection's own latency: one connection, so no request waits behind another.
+run "fail-fast: switched off, 1 conn" "$api" gateway hmac 1
 echo "gateway RSS after the run: $(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$gw_pid/status")"
 python3 - "$work/results" <<'PY'
 import sys

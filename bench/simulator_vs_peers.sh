@@ -13,14 +13,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 root=$(pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
 
 for tool in wrk nginx java; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
@@ -31,11 +24,6 @@ if [ ! -d build/peers/node_modules/wiremock ] || [ ! -d build/peers/node_modules
 fi
 cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {  # url: wait (bounded) until something answers
-  for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "timed out waiting for $1" >&2; return 1
-}
 body='{"amount":100,"code":"SUCCESS","currency":"CNY","message":"OK","nonce":"n1","order_id":"o-1","state":"PAYING","timestamp":1}'
 
 # fusebox simulator: one plain-HTTP wallet-json channel, no signatures, no latency, no faults.
@@ -46,8 +34,8 @@ cat > "$work/sim.json" <<JSON
 JSON
 build/release/harness/fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
 sim_pid=$!; pids+=("$sim_pid")
-for _ in $(seq 1 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
-sim_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["channels"]["bench"]["url"])' "$work/sim.ready")
+wait_ready "$work/sim.ready"
+sim_url=$(ready_field "$work/sim.ready" '["channels"]["bench"]["url"]')
 
 # nginx: the same body from a static location.
 nginx_port=$(free_port)

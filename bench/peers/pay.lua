@@ -1,8 +1,14 @@
--- wrk script: POST /v1/pay with a fresh order id on every request (ids unique across wrk
--- threads), the same body shape for every target so the comparison is like for like.
+-- wrk script: a payment with a fresh order id on every request (ids unique across wrk
+-- threads, and across runs through RUN). Two shapes:
+--   TARGET unset: POST /v1/pay as a wallet-json channel takes it (the same body for every
+--     server in bench/simulator_vs_peers.sh, so the comparison is like for like);
+--   TARGET=gateway: POST /v1/payments to the fusebox gateway on channel CHANNEL.
 local counter = 0
 local thread_id = 0
 local threads = {}
+local target = os.getenv("TARGET") or "channel"
+local channel = os.getenv("CHANNEL") or "hmac"
+local run = os.getenv("RUN") or "0"
 
 function setup(thread)
   thread:set("thread_id", #threads)
@@ -16,8 +22,14 @@ end
 
 function request()
   counter = counter + 1
+  if target == "gateway" then
+    local body = string.format(
+      '{"merchant_order_id":"r%s-t%d-%d","amount":100,"currency":"CNY","method":"wallet","channel":"%s"}',
+      run, thread_id, counter, channel)
+    return wrk.format(nil, "/v1/payments", nil, body)
+  end
   local body = string.format(
-    '{"merchant_id":"m","nonce":"n","timestamp":1,"order_id":"t%d-%d","amount":100,"currency":"CNY"}',
-    thread_id, counter)
+    '{"merchant_id":"m","nonce":"n","timestamp":1,"order_id":"t%s-%d-%d","amount":100,"currency":"CNY"}',
+    run, thread_id, counter)
   return wrk.format(nil, "/v1/pay", nil, body)
 end

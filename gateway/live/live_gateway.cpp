@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <iostream>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -258,6 +259,25 @@ class LiveGateway::Impl final : public RouteContext {
         });
   }
 
+  // Alert events go to stderr as JSON lines as they happen (the admin API lists them too).
+  void log_new_alerts() {
+    const Metrics& metrics = core_->metrics();
+    const auto& events = metrics.alert_events();
+    const std::uint64_t total = metrics.alert_events_dropped() + events.size();
+    const std::uint64_t unseen = std::min<std::uint64_t>(total - alerts_logged_, events.size());
+    for (std::size_t i = events.size() - unseen; i < events.size(); ++i) {
+      const AlertEvent& e = events[i];
+      std::cerr << json{{"alert", e.rule},
+                        {"channel", e.channel},
+                        {"firing", e.firing},
+                        {"value", e.value},
+                        {"at_ms", e.at_ns / 1'000'000}}
+                       .dump()
+                << '\n';
+    }
+    alerts_logged_ = total;
+  }
+
   void schedule_tick() {
     tick_.expires_after(kTick);
     tick_.async_wait([this](boost::system::error_code ec) {
@@ -265,6 +285,7 @@ class LiveGateway::Impl final : public RouteContext {
       Effects effects;
       core_->advance(wall_now(), effects);
       apply(effects);
+      log_new_alerts();
       schedule_tick();
     });
   }
@@ -281,6 +302,7 @@ class LiveGateway::Impl final : public RouteContext {
   RequestId next_request_ = 1;
   std::uint64_t nonce_ = 0;
   bool stopping_ = false;
+  std::uint64_t alerts_logged_ = 0;
   std::vector<std::jthread> background_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cmath>
 
 #include "timer_token.hpp"
@@ -12,6 +13,22 @@ using detail::make_token;
 using detail::TimerKind;
 
 namespace {
+
+// Twelve characters, so every family carries it whole (the bank's RRN field is 12 wide):
+// the first three letters or digits of the channel's name, upper-cased, and a sequence
+// number. Unique within a channel for a billion payments.
+std::string make_txn_id(const std::string& channel, std::uint64_t number) {
+  std::string id;
+  for (char c : channel) {
+    if (id.size() == 3) break;
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      id += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  id.resize(3, 'X');
+  const std::string digits = std::to_string(number % 1'000'000'000);
+  return id + std::string(9 - digits.size(), '0') + digits;
+}
 
 TimeNs ms_to_ns(double ms) { return static_cast<TimeNs>(std::llround(std::max(0.0, ms) * 1e6)); }
 
@@ -251,7 +268,7 @@ void ChannelModel::settle_payment(TimeNs now_ns, std::size_t index, Effects& eff
   if (order.planned == Planned::pay) {
     order.view.state = PaymentState::paid;
     order.view.paid_at_ns = now_ns;
-    order.view.channel_txn_id = config_.name + "-" + std::to_string(next_txn_++);
+    order.view.channel_txn_id = make_txn_id(config_.name, next_txn_++);
     record(now_ns, LedgerEvent::charged, order);
   } else {
     order.view.state = PaymentState::failed;

@@ -32,7 +32,8 @@ TEST(ChannelModelTest, WalletPayCreatesAnOrderThatIsPaidLaterAndNotified) {
   const Decision later = driver.send(query("o-1"));
   EXPECT_EQ(later.answer.payment.state, PaymentState::paid);
   EXPECT_EQ(later.answer.payment.paid_at_ns, from_s(1));
-  EXPECT_FALSE(later.answer.payment.channel_txn_id.empty());
+  // Twelve characters, so the bank's RRN field carries it whole.
+  EXPECT_EQ(later.answer.payment.channel_txn_id.size(), 12u);
 
   ASSERT_EQ(driver.delivered().size(), 1U);
   const Notification& n = driver.delivered()[0].notification;

@@ -1,0 +1,23 @@
+# Shared by the bench/ scripts: a scratch folder, processes stopped by PID on exit, and
+# waiting (bounded) for servers and ready lines. Source it after `set -euo pipefail`.
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() {  # url: wait until something answers
+  for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; return 1
+}
+wait_ready() {  # file: wait until a ready line was written to it
+  for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done
+  echo "no ready line in $1" >&2; return 1
+}
+ready_field() {  # file python-subscript: a field of the JSON ready line, e.g. '["control"]'
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"
+}
