@@ -42,8 +42,8 @@ direct=$(ready_field "$work/sim.ready" '["channels"]["direct"]["url"]')
 cat > "$work/gw.json" <<JSON
 {"admin_token": "bench", "gateway": {"poller": {"schedule_s": [3600]},
   "channels": [
-    {"name": "hmac", "family": "wallet-json", "payments": {"max_in_flight": 512, "max_pending": 4096}},
-    {"name": "rsa", "family": "wallet-json", "payments": {"max_in_flight": 512, "max_pending": 4096}}]}}
+    {"name": "hmac", "family": "wallet-json", "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}},
+    {"name": "rsa", "family": "wallet-json", "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
 JSON
 $fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" 2>"$work/gw.err" &
 gw_pid=$!; pids+=("$gw_pid")

@@ -30,10 +30,9 @@ struct ChannelRuntime {
   std::unique_ptr<Breaker> payments_breaker;  // pay, query, close
   std::unique_ptr<Breaker> refunds_breaker;   // refund, refund query
   bool enabled = true;
-  Lane payments;
-  Lane refunds;
-  std::int64_t current_weight = 0;  // smooth weighted round-robin
-  std::int64_t poll_second = -1;    // the polling budget's current second
+  std::array<Lane, kChannelOpCount> lanes;  // one bulkhead per operation
+  std::int64_t current_weight = 0;          // smooth weighted round-robin
+  std::int64_t poll_second = -1;            // the polling budget's current second
   std::uint32_t polls_this_second = 0;
   std::uint64_t pending = 0;  // PROCESSING payments routed here
 };

@@ -26,7 +26,7 @@ BulkheadConfig parse_bulkhead(const ConfigNode& node) {
 
 ChannelSettings parse_channel(const ConfigNode& node, const BreakerConfig& default_breaker) {
   node.expect_fields({"name", "family", "method", "priority", "weight", "enabled", "timeout_ms",
-                      "poll_per_second", "breaker", "payments", "refunds"});
+                      "poll_per_second", "breaker", "bulkheads"});
   ChannelSettings channel;
   channel.name = node.at("name").as_non_empty_string();
   channel.family =
@@ -43,8 +43,14 @@ ChannelSettings parse_channel(const ConfigNode& node, const BreakerConfig& defau
   }
   channel.breaker = default_breaker;
   if (auto n = node.find("breaker")) channel.breaker = parse_breaker_config(*n, default_breaker);
-  if (auto n = node.find("payments")) channel.payments = parse_bulkhead(*n);
-  if (auto n = node.find("refunds")) channel.refunds = parse_bulkhead(*n);
+  if (auto n = node.find("bulkheads")) {
+    n->expect_fields({"pay", "query", "refund", "refund_query", "close"});
+    for (int op = 0; op < kChannelOpCount; ++op) {
+      const auto channel_op = static_cast<ChannelOp>(op);
+      if (auto b = n->find(to_string(channel_op)))
+        channel.bulkhead(channel_op) = parse_bulkhead(*b);
+    }
+  }
   return channel;
 }
 

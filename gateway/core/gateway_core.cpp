@@ -63,8 +63,9 @@ GatewayCore::State::State(GatewayConfig config_in, Store& store_in)
     runtime.payments_breaker = std::make_unique<Breaker>(settings.breaker);
     runtime.refunds_breaker = std::make_unique<Breaker>(settings.breaker);
     runtime.enabled = settings.enabled;
-    runtime.payments.limits = settings.payments;
-    runtime.refunds.limits = settings.refunds;
+    for (std::size_t op = 0; op < runtime.lanes.size(); ++op) {
+      runtime.lanes[op].limits = settings.bulkheads[op];
+    }
     channels.push_back(std::move(runtime));
   }
 }
@@ -77,8 +78,7 @@ std::optional<std::size_t> GatewayCore::State::channel_index(std::string_view na
 }
 
 Lane& GatewayCore::State::lane_of(std::size_t channel, ChannelOp op) {
-  const bool refund = op == ChannelOp::refund || op == ChannelOp::refund_query;
-  return refund ? channels[channel].refunds : channels[channel].payments;
+  return channels[channel].lanes[static_cast<std::size_t>(op)];
 }
 
 Breaker& GatewayCore::State::breaker_of(std::size_t channel, ChannelOp op) {
@@ -565,10 +565,10 @@ std::vector<ChannelView> GatewayCore::channels(TimeNs now) const {
     view.enabled = channel.enabled;
     view.payments_breaker = channel.payments_breaker->snapshot(now);
     view.refunds_breaker = channel.refunds_breaker->snapshot(now);
-    view.payments_in_flight = channel.payments.in_flight;
-    view.payments_queued = static_cast<std::uint32_t>(channel.payments.queued.size());
-    view.refunds_in_flight = channel.refunds.in_flight;
-    view.refunds_queued = static_cast<std::uint32_t>(channel.refunds.queued.size());
+    for (std::size_t op = 0; op < channel.lanes.size(); ++op) {
+      view.in_flight[op] = channel.lanes[op].in_flight;
+      view.queued[op] = static_cast<std::uint32_t>(channel.lanes[op].queued.size());
+    }
     view.pending_orders = channel.pending;
     views.push_back(std::move(view));
   }

@@ -110,7 +110,8 @@ void GatewayCore::State::run_polls(TimeNs now, Effects& effects) {
 // bulkhead rejection, which for a pay means the next channel is safe to try.
 void GatewayCore::State::expire_queued(TimeNs now, Effects& effects) {
   for (std::size_t channel = 0; channel < channels.size(); ++channel) {
-    for (Lane* lane : {&channels[channel].payments, &channels[channel].refunds}) {
+    for (Lane& lane_ref : channels[channel].lanes) {
+      Lane* lane = &lane_ref;
       while (!lane->queued.empty()) {
         const auto it = calls.find(lane->queued.front());
         if (it->second.created_ns + channels[channel].settings.timeout_ns > now) break;
@@ -155,7 +156,8 @@ TimeNs GatewayCore::next_wakeup() const {
   TimeNs next = kNever;
   if (!s.polls.empty()) next = std::get<0>(*s.polls.begin());
   for (const auto& channel : s.channels) {
-    for (const Lane* lane : {&channel.payments, &channel.refunds}) {
+    for (const Lane& lane_ref : channel.lanes) {
+      const Lane* lane = &lane_ref;
       if (lane->queued.empty()) continue;
       const Call& call = s.calls.at(lane->queued.front());
       next = std::min(next, call.created_ns + channel.settings.timeout_ns);

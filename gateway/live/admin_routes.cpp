@@ -37,26 +37,34 @@ json breaker_json(const BreakerSnapshot& b) {
               {"rejected", b.rejected}};
 }
 
+json bulkheads_json(const ChannelView& view) {
+  json out = json::object();
+  for (int op = 0; op < kChannelOpCount; ++op) {
+    out[std::string(to_string(static_cast<ChannelOp>(op)))] = {
+        {"in_flight", view.in_flight[static_cast<std::size_t>(op)]},
+        {"queued", view.queued[static_cast<std::size_t>(op)]}};
+  }
+  return out;
+}
+
 json channels_json(RouteContext& context) {
   json out = json::array();
   for (const ChannelView& view : context.core().channels(context.now())) {
     const TransportStats pool = context.transport_stats(view.name);
-    out.push_back(
-        {{"name", view.name},
-         {"family", std::string(to_string(view.family))},
-         {"method", std::string(to_string(view.method))},
-         {"enabled", view.enabled},
-         {"breaker", breaker_json(view.payments_breaker)},
-         {"refunds_breaker", breaker_json(view.refunds_breaker)},
-         {"payments", {{"in_flight", view.payments_in_flight}, {"queued", view.payments_queued}}},
-         {"refunds", {{"in_flight", view.refunds_in_flight}, {"queued", view.refunds_queued}}},
-         {"pending_orders", view.pending_orders},
-         {"pool",
-          {{"connections_open", pool.connections_open},
-           {"connections_idle", pool.connections_idle},
-           {"requests_in_flight", pool.requests_in_flight},
-           {"nodes_healthy", pool.nodes_healthy},
-           {"nodes_total", pool.nodes_total}}}});
+    out.push_back({{"name", view.name},
+                   {"family", std::string(to_string(view.family))},
+                   {"method", std::string(to_string(view.method))},
+                   {"enabled", view.enabled},
+                   {"breaker", breaker_json(view.payments_breaker)},
+                   {"refunds_breaker", breaker_json(view.refunds_breaker)},
+                   {"bulkheads", bulkheads_json(view)},
+                   {"pending_orders", view.pending_orders},
+                   {"pool",
+                    {{"connections_open", pool.connections_open},
+                     {"connections_idle", pool.connections_idle},
+                     {"requests_in_flight", pool.requests_in_flight},
+                     {"nodes_healthy", pool.nodes_healthy},
+                     {"nodes_total", pool.nodes_total}}}});
   }
   return out;
 }

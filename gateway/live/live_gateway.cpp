@@ -77,9 +77,12 @@ HttpEndpoint http_endpoint(const ChannelEndpoint& endpoint, const ChannelSetting
   out.host = rest.substr(0, colon);
   out.port = static_cast<std::uint16_t>(std::stoi(rest.substr(colon + 1)));
   out.ca_pem = endpoint.ca_pem;
-  out.max_connections = std::max<std::uint32_t>(8, settings.payments.max_in_flight / 4);
+  out.max_connections =
+      std::max<std::uint32_t>(8, settings.bulkhead(ChannelOp::pay).max_in_flight / 4);
   // Every call the bulkheads let through must find a place: in flight or waiting.
-  out.max_waiting = settings.payments.max_in_flight + settings.refunds.max_in_flight;
+  out.max_waiting = 0;
+  for (const BulkheadConfig& bulkhead : settings.bulkheads)
+    out.max_waiting += bulkhead.max_in_flight;
   return out;
 }
 

@@ -1,6 +1,7 @@
 // /metrics in the Prometheus text format: names prefixed fusebox_gateway_, base units
 // (seconds), counters ending in _total, one label set per channel and operation.
 #include <sstream>
+#include <tuple>
 
 #include "live_routes.hpp"
 
@@ -80,11 +81,18 @@ void channel_state(std::ostringstream& out, RouteContext& context) {
     out << "fusebox_gateway_pending_orders{channel=\"" << v.name << "\"} " << v.pending_orders
         << '\n';
   }
-  header(out, "fusebox_gateway_in_flight", "gauge", "Calls in flight per bulkhead.");
-  for (const ChannelView& v : views) {
-    out << "fusebox_gateway_in_flight{channel=\"" << v.name << "\",path=\"payments\"} "
-        << v.payments_in_flight << "\nfusebox_gateway_in_flight{channel=\"" << v.name
-        << "\",path=\"refunds\"} " << v.refunds_in_flight << '\n';
+  // Each metric family in one group, as the exposition format wants.
+  for (const auto& [name, help, queued] :
+       {std::tuple{"fusebox_gateway_in_flight", "Calls in flight per bulkhead.", false},
+        std::tuple{"fusebox_gateway_queued", "Calls waiting for a bulkhead slot.", true}}) {
+    header(out, name, "gauge", help);
+    for (const ChannelView& v : views) {
+      for (ChannelOp op : kOps) {
+        const auto i = static_cast<std::size_t>(op);
+        out << name << "{channel=\"" << v.name << "\",operation=\"" << to_string(op) << "\"} "
+            << (queued ? v.queued[i] : v.in_flight[i]) << '\n';
+      }
+    }
   }
 }
 

@@ -268,7 +268,7 @@ TEST_F(CoreTest, SwitchedOffChannelAndMethodReceiveNothing) {
 
 TEST_F(CoreTest, BulkheadQueuesThenRejectsAndTheQueuedCallExpires) {
   auto a = wallet("a", 0);
-  a.payments = BulkheadConfig{1, 1};
+  a.bulkhead(ChannelOp::pay) = BulkheadConfig{1, 1};
   a.timeout_ns = 2 * kS;
   make({a, wallet("b", 1)});
   const auto first = pay("m-1");
@@ -284,6 +284,23 @@ TEST_F(CoreTest, BulkheadQueuesThenRejectsAndTheQueuedCallExpires) {
   // The first answers; nothing queued is left for a.
   EXPECT_TRUE(result(*first, delivered(answered(PaymentStatus::succeeded))));
   EXPECT_TRUE(effects_.sends.empty());
+}
+
+TEST_F(CoreTest, APollingBacklogCannotTakeTheSlotsPayNeeds) {
+  auto a = wallet("a");
+  a.bulkhead(ChannelOp::query) = BulkheadConfig{1, 0};
+  a.bulkhead(ChannelOp::pay) = BulkheadConfig{1, 0};
+  make({a});
+  for (const char* id : {"m-1", "m-2"}) {
+    const auto send = pay(id);
+    (void)result(*send, delivered(answered(PaymentStatus::processing)));
+  }
+  const auto polls = advance_to(core_->next_wakeup());
+  ASSERT_EQ(polls.size(), 1u);  // the second poll found the query bulkhead full
+  EXPECT_EQ(core_->channels(now_)[0].in_flight[static_cast<std::size_t>(ChannelOp::query)], 1u);
+  const auto send = pay("m-3");  // pay has its own slot
+  ASSERT_TRUE(send);
+  EXPECT_EQ(send->call.op, ChannelOp::pay);
 }
 
 TEST_F(CoreTest, RefundsNeverExceedThePaidAmountCountingInFlight) {

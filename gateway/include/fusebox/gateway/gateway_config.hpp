@@ -3,6 +3,7 @@
 // the merchant-input limits and the alert rules. Parsed from JSON with precise errors by
 // parse_gateway_config; the same struct drives the live runtime and the virtual-time one.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,8 +30,21 @@ struct ChannelSettings {
   std::uint32_t weight = 1;  // among channels of the same priority, smooth weighted round-robin
   bool enabled = true;       // the static switch's initial position
   BreakerConfig breaker;
-  BulkheadConfig payments;  // pay, query, close
-  BulkheadConfig refunds;   // refund, refund query: separate, so a refund storm cannot starve pay
+  // One bulkhead per operation, indexed by ChannelOp: a refund storm or a polling backlog
+  // cannot take the slots that pay needs.
+  std::array<BulkheadConfig, kChannelOpCount> bulkheads{
+      BulkheadConfig{256, 1024},  // pay
+      BulkheadConfig{64, 1024},   // query
+      BulkheadConfig{64, 1024},   // refund
+      BulkheadConfig{32, 1024},   // refund_query
+      BulkheadConfig{32, 256},    // close
+  };
+  [[nodiscard]] BulkheadConfig& bulkhead(ChannelOp op) {
+    return bulkheads[static_cast<std::size_t>(op)];
+  }
+  [[nodiscard]] const BulkheadConfig& bulkhead(ChannelOp op) const {
+    return bulkheads[static_cast<std::size_t>(op)];
+  }
   TimeNs timeout_ns = 3'000'000'000;    // per call
   std::uint32_t poll_per_second = 200;  // the polling budget
 };

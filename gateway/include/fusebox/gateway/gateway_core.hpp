@@ -13,6 +13,7 @@
 //    and is resolved by notification, poll or statement;
 //  - succeeded plus in-flight refunds never exceed the paid amount.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -131,10 +132,8 @@ struct ChannelView {
   bool enabled = true;
   BreakerSnapshot payments_breaker;
   BreakerSnapshot refunds_breaker;
-  std::uint32_t payments_in_flight = 0;
-  std::uint32_t payments_queued = 0;
-  std::uint32_t refunds_in_flight = 0;
-  std::uint32_t refunds_queued = 0;
+  std::array<std::uint32_t, kChannelOpCount> in_flight{};  // per bulkhead, by ChannelOp
+  std::array<std::uint32_t, kChannelOpCount> queued{};
   std::uint64_t pending_orders = 0;  // PROCESSING payments on this channel
 };
 
