@@ -81,7 +81,7 @@ void GatewayCore::State::apply_channel_payment(TimeNs now, PaymentEntry& entry,
                                                const ChannelReply& reply, std::string_view cause) {
   if (!reply.payment || *reply.payment == PaymentStatus::processing) return;
   Payment& payment = entry.payment;
-  const std::size_t channel = *channel_index(payment.channel);
+  const std::string& channel = payment.channel;
   if (reply.amount_minor != 0 &&
       (reply.amount_minor != payment.amount_minor || reply.currency != payment.currency)) {
     add_review(now, payment.payment_id, channel, "amount_mismatch");
@@ -167,8 +167,7 @@ void GatewayCore::State::apply_channel_refund(TimeNs now, RefundEntry& entry,
   if (!reply.refund || *reply.refund == RefundStatus::processing) return;
   if (is_final(entry.refund.status)) {
     if (entry.refund.status != *reply.refund) {
-      add_review(now, entry.refund.refund_id, *channel_index(entry.channel),
-                 "final_state_conflict");
+      add_review(now, entry.refund.refund_id, entry.channel, "final_state_conflict");
     }
     return;
   }
@@ -228,7 +227,7 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
   }
   PaymentEntry& entry = *payment_it->second;
   if (n.amount_minor != entry.payment.amount_minor || n.currency != entry.payment.currency) {
-    s.add_review(now, entry.payment.payment_id, *channel, "notification_amount_mismatch");
+    s.add_review(now, entry.payment.payment_id, channel_name, "notification_amount_mismatch");
     return verdict("mismatch", false, n.order_id);
   }
   if (n.is_refund) {
@@ -239,13 +238,14 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
     }
     RefundEntry& refund = *refund_it->second;
     if (n.refund_amount_minor != refund.refund.amount_minor) {
-      s.add_review(now, refund.refund.refund_id, *channel, "notification_amount_mismatch");
+      s.add_review(now, refund.refund.refund_id, channel_name, "notification_amount_mismatch");
       return verdict("mismatch", false, n.refund_id);
     }
     if (is_final(refund.refund.status) || n.refund == RefundStatus::processing) {
       const bool conflict =
           is_final(refund.refund.status) && is_final(n.refund) && refund.refund.status != n.refund;
-      if (conflict) s.add_review(now, refund.refund.refund_id, *channel, "final_state_conflict");
+      if (conflict)
+        s.add_review(now, refund.refund.refund_id, channel_name, "final_state_conflict");
       return verdict(conflict ? "conflict" : "duplicate", true, n.refund_id);
     }
     s.set_refund_status(now, refund, n.refund, "notification",
@@ -255,7 +255,7 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
   if (is_final(entry.payment.status) || n.payment == PaymentStatus::processing) {
     const bool conflict =
         is_final(entry.payment.status) && is_final(n.payment) && entry.payment.status != n.payment;
-    if (conflict) s.add_review(now, entry.payment.payment_id, *channel, "final_state_conflict");
+    if (conflict) s.add_review(now, entry.payment.payment_id, channel_name, "final_state_conflict");
     return verdict(conflict ? "conflict" : "duplicate", true, n.order_id);
   }
   s.set_payment_status(now, entry, n.payment, "notification", n.channel_txn_id,

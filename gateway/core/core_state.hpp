@@ -111,7 +111,7 @@ struct GatewayCore::State {
                           std::string_view failure_code = {});
   void set_refund_status(TimeNs now, RefundEntry& entry, RefundStatus status,
                          std::string_view cause, std::string_view failure_code = {});
-  void add_review(TimeNs now, std::string id, std::size_t channel, std::string reason);
+  void add_review(TimeNs now, std::string id, std::string_view channel, std::string reason);
   void reply_payment(Effects& effects, RequestId request, const PaymentEntry& entry);
   void reply_refund(Effects& effects, RequestId request, const RefundEntry& entry);
   void collect_breaker_events(std::size_t channel);

@@ -172,12 +172,12 @@ void GatewayCore::State::set_refund_status(TimeNs now, RefundEntry& entry, Refun
                           std::string(to_string(status)), now, std::string(cause)});
 }
 
-void GatewayCore::State::add_review(TimeNs now, std::string id, std::size_t channel,
+void GatewayCore::State::add_review(TimeNs now, std::string id, std::string_view channel,
                                     std::string reason) {
   constexpr std::size_t kMaxReview = 100'000;  // a human list: past this, the oldest go
   if (manual_review.size() == kMaxReview) manual_review.erase(manual_review.begin());
   manual_review.push_back(
-      ManualReviewItem{std::move(id), channels[channel].settings.name, std::move(reason), now});
+      ManualReviewItem{std::move(id), std::string(channel), std::move(reason), now});
 }
 
 void GatewayCore::State::reply_payment(Effects& effects, RequestId request,
@@ -302,6 +302,10 @@ void GatewayCore::recover(TimeNs now) {
     if (!is_final(entry->payment.status) && channel) {
       ++s.channels[*channel].pending;
       s.start_polling_payment(now, *entry);
+    } else if (!is_final(entry->payment.status)) {
+      // Sent to a channel this configuration no longer has: nobody can ask it but a human.
+      s.add_review(now, entry->payment.payment_id, entry->payment.channel,
+                   "channel_not_configured");
     }
     s.payment_by_id.emplace(entry->payment.payment_id, entry.get());
     s.payment_by_merchant_id.emplace(entry->payment.merchant_order_id, entry.get());
@@ -468,7 +472,12 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   s.store.save(refund);
   s.store.append(Transition{refund.refund_id, true, "", "PROCESSING", now, "created"});
 
-  const std::size_t channel = *s.channel_index(ref.channel);
+  const auto channel_found = s.channel_index(ref.channel);
+  if (!channel_found) {
+    s.set_refund_status(now, ref, RefundStatus::failed, "routing", "CHANNEL_NOT_CONFIGURED");
+    return s.reply_refund(effects, request, ref);
+  }
+  const std::size_t channel = *channel_found;
   Call call;
   call.purpose = Purpose::refund;
   call.channel = channel;
@@ -501,7 +510,15 @@ void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_
                                           "payment_id"));
     return;
   }
-  const std::size_t channel = *s.channel_index(entry.payment.channel);
+  const auto channel_found = s.channel_index(entry.payment.channel);
+  if (!channel_found) {
+    effects.replies.push_back(error_reply(
+        request, 503, "CHANNEL_NOT_CONFIGURED",
+        "channel " + entry.payment.channel + " is not configured; the payment stays PROCESSING",
+        ""));
+    return;
+  }
+  const std::size_t channel = *channel_found;
   Call call;
   call.purpose = Purpose::close;
   call.channel = channel;

@@ -26,8 +26,7 @@ void GatewayCore::State::schedule_poll(TimeNs due, const std::string& id, bool i
 void GatewayCore::State::start_polling_payment(TimeNs now, PaymentEntry& entry) {
   if (entry.polling || is_final(entry.payment.status)) return;
   if (now - entry.payment.created_ns > config.poller.horizon_ns) {
-    add_review(now, entry.payment.payment_id, *channel_index(entry.payment.channel),
-               "poll_horizon");
+    add_review(now, entry.payment.payment_id, entry.payment.channel, "poll_horizon");
     return;
   }
   entry.polling = true;
@@ -40,7 +39,7 @@ void GatewayCore::State::start_polling_refund(TimeNs now, RefundEntry& entry) {
   const auto channel = channel_index(entry.channel);
   if (!channel) return;
   if (now - entry.refund.created_ns > config.poller.horizon_ns) {
-    add_review(now, entry.refund.refund_id, *channel, "poll_horizon");
+    add_review(now, entry.refund.refund_id, entry.channel, "poll_horizon");
     return;
   }
   entry.polling = true;
@@ -172,10 +171,12 @@ std::size_t GatewayCore::reconcile_orders(TimeNs now, std::span<const std::strin
   std::size_t queued = 0;
   for (const std::string& id : payment_ids) {
     const auto it = s.payment_by_id.find(id);
-    if (it == s.payment_by_id.end() || it->second->payment.channel.empty()) continue;
+    if (it == s.payment_by_id.end()) continue;
+    const auto channel = s.channel_index(it->second->payment.channel);
+    if (!channel) continue;  // never sent, or to a channel no longer configured
     Call call;
     call.purpose = Purpose::poll_payment;
-    call.channel = *s.channel_index(it->second->payment.channel);
+    call.channel = *channel;
     call.call = ChannelCall{ChannelOp::query, id, "", 0, "", ""};
     if (!s.start_call(now, std::move(call), effects)) ++queued;
   }
@@ -206,7 +207,6 @@ ReconcileReport GatewayCore::reconcile_statement(TimeNs now, std::string_view ch
     if (entry->channel == channel) refunds.push_back(&entry->refund);
   }
   ReconcileReport report = reconcile(channel, ReconcileInput{payments, refunds, rows});
-  const auto index = s.channel_index(channel);
   for (const Difference& difference : report.differences) {
     if (difference.kind == DifferenceKind::fixed_succeeded) {
       PaymentEntry& entry = *s.payment_by_id.at(difference.id);
@@ -215,8 +215,8 @@ ReconcileReport GatewayCore::reconcile_statement(TimeNs now, std::string_view ch
     } else if (difference.kind == DifferenceKind::refund_fixed_succeeded) {
       s.set_refund_status(now, *s.refund_by_id.at(difference.id), RefundStatus::succeeded,
                           "reconciliation");
-    } else if (index) {
-      s.add_review(now, difference.id, *index, std::string(to_string(difference.kind)));
+    } else {
+      s.add_review(now, difference.id, channel, std::string(to_string(difference.kind)));
     }
   }
   return report;

@@ -465,6 +465,24 @@ TEST_F(CoreTest, RestartRecoversProcessingOrdersIntoThePoller) {
   EXPECT_EQ(effects_.replies[0].payment->status, PaymentStatus::succeeded);
 }
 
+TEST_F(CoreTest, RestartWithAChannelNoLongerConfiguredGoesToAHumanNotACrash) {
+  make({wallet("a"), wallet("gone", 1)});
+  const auto send = pay("m-1", 1000, "gone");
+  (void)result(*send, transport(Transport::timeout));
+  store_->flush();
+  core_.reset();
+  make({wallet("a")});
+  core_->recover(now_);
+  ASSERT_EQ(core_->manual_review().size(), 1u);
+  EXPECT_EQ(core_->manual_review()[0].reason, "channel_not_configured");
+  EXPECT_EQ(core_->manual_review()[0].channel, "gone");
+  effects_.clear();
+  core_->close(now_, 7, send->call.order_id, effects_);
+  ASSERT_EQ(effects_.replies.size(), 1u);
+  EXPECT_EQ(effects_.replies[0].http_status, 503);
+  EXPECT_TRUE(advance_to(now_ + 3600 * kS).empty());  // nothing to poll, nowhere to send
+}
+
 TEST_F(CoreTest, AlertRaisedWhenSuccessRateDropsAndClearedAfter) {
   make({wallet("a")});
   ChannelReply busy;
