@@ -123,7 +123,7 @@ BreakerConfig parse_breaker_config(const ConfigNode& node, const BreakerConfig& 
 
 GatewayConfig parse_gateway_config(const ConfigNode& node) {
   node.expect_fields({"channels", "breaker", "poller", "alerts", "currencies", "max_amount_minor",
-                      "notify_base_url"});
+                      "notify_base_url", "expected_orders"});
   GatewayConfig config;
   BreakerConfig default_breaker;
   if (auto n = node.find("breaker")) default_breaker = parse_breaker_config(*n, BreakerConfig{});
@@ -163,6 +163,9 @@ GatewayConfig parse_gateway_config(const ConfigNode& node) {
     config.max_amount_minor = n->as_int(1, 1'000'000'000'000'000);
   }
   if (auto n = node.find("notify_base_url")) config.notify_base_url = n->as_string();
+  if (auto n = node.find("expected_orders")) {
+    config.expected_orders = static_cast<std::size_t>(n->as_int(0, 100'000'000));
+  }
   return config;
 }
 

@@ -253,12 +253,6 @@ void GatewayCore::State::route_pay(TimeNs now, PaymentEntry& entry,
   Payment& payment = entry.payment;
   const bool method_on = methods_enabled[static_cast<std::size_t>(payment.method)];
   for (std::size_t index : method_on ? candidates(entry, tried) : std::vector<std::size_t>{}) {
-    if (payment.channel != channels[index].settings.name) {
-      if (auto old = channel_index(payment.channel)) --channels[*old].pending;
-      payment.channel = channels[index].settings.name;
-      ++channels[index].pending;
-      store.save(payment);
-    }
     Call call;
     call.purpose = Purpose::pay;
     call.channel = index;
@@ -272,15 +266,20 @@ void GatewayCore::State::route_pay(TimeNs now, PaymentEntry& entry,
                                                                  channels[index].settings.name};
     call.request = request;
     call.tried = tried;
-    const auto rejected = start_call(now, std::move(call), effects);
-    if (!rejected) {
-      ++entry.calls_in_flight;
-      return;
+    if (const auto rejected = start_call(now, std::move(call), effects)) {
+      // Never left: counted, not stored (a fail-fast answer must stay cheap).
+      metrics.record(now, index, ChannelOp::pay, *rejected, 0);
+      tried.push_back(index);
+      continue;
     }
-    metrics.record(now, index, ChannelOp::pay, *rejected, 0);
-    store.append(Attempt{payment.payment_id, "", channels[index].settings.name, ChannelOp::pay, now,
-                         now, std::string(to_string(*rejected))});
-    tried.push_back(index);
+    ++entry.calls_in_flight;
+    if (payment.channel != channels[index].settings.name) {
+      if (auto old = channel_index(payment.channel)) --channels[*old].pending;
+      payment.channel = channels[index].settings.name;
+      ++channels[index].pending;
+    }
+    store.save(payment);
+    return;
   }
   set_payment_status(now, entry, PaymentStatus::failed, "routing", {},
                      method_on ? "CHANNEL_UNAVAILABLE" : "METHOD_DISABLED");
@@ -393,7 +392,7 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   s.payment_by_id.emplace(payment.payment_id, &ref);
   s.payment_by_merchant_id.emplace(payment.merchant_order_id, &ref);
   s.payments.push_back(std::move(entry));
-  s.store.save(payment);
+  // The row itself is saved once routing has decided (sent somewhere, or failed).
   s.store.append(Transition{payment.payment_id, false, "", "PROCESSING", now, "created"});
   s.route_pay(now, ref, request, {}, effects);
 }

@@ -171,6 +171,7 @@ class LiveGateway::Impl final : public RouteContext {
     const auto it = channels_.find(std::string(channel));
     return it == channels_.end() ? TransportStats{} : it->second.transport->stats();
   }
+  StoreStats store_stats() override { return store_->stats(); }
   void post(std::function<void()> task) override { asio::post(io_, std::move(task)); }
   void start_background(std::function<void()> task) override {
     background_.emplace_back(std::move(task));

@@ -10,6 +10,7 @@
 #include "fusebox/gateway/channel_codec.hpp"
 #include "fusebox/gateway/gateway_core.hpp"
 #include "fusebox/gateway/live_gateway.hpp"
+#include "fusebox/gateway/store.hpp"
 #include "fusebox/gateway/transport.hpp"
 #include "fusebox/net/http_server.hpp"
 
@@ -26,6 +27,7 @@ class RouteContext {
   virtual void apply(Effects& effects) = 0;
   [[nodiscard]] virtual const ChannelCodec* codec(std::string_view channel) = 0;
   [[nodiscard]] virtual TransportStats transport_stats(std::string_view channel) = 0;
+  [[nodiscard]] virtual StoreStats store_stats() = 0;
   // Runs `task` on the event loop's thread.
   virtual void post(std::function<void()> task) = 0;
   // Runs blocking work (e.g. a statement download) off the event loop.

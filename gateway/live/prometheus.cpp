@@ -125,6 +125,19 @@ void refund_rates(std::ostringstream& out, RouteContext& context) {
   out << "fusebox_gateway_manual_review_orders " << context.core().manual_review().size() << '\n';
 }
 
+void store(std::ostringstream& out, RouteContext& context) {
+  const StoreStats stats = context.store_stats();
+  header(out, "fusebox_gateway_store_queued", "gauge",
+         "Writes accepted by the store and not yet durable (a full queue blocks the gateway).");
+  out << "fusebox_gateway_store_queued " << stats.queued << '\n';
+  header(out, "fusebox_gateway_store_writes_total", "counter", "Writes made durable.");
+  out << "fusebox_gateway_store_writes_total " << stats.written << '\n';
+  header(out, "fusebox_gateway_store_batches_total", "counter", "Transactions committed.");
+  out << "fusebox_gateway_store_batches_total " << stats.batches << '\n';
+  header(out, "fusebox_gateway_store_failures_total", "counter", "Batches that failed.");
+  out << "fusebox_gateway_store_failures_total " << stats.failures << '\n';
+}
+
 }  // namespace
 
 std::string render_prometheus(RouteContext& context) {
@@ -135,6 +148,7 @@ std::string render_prometheus(RouteContext& context) {
   channel_state(out, context);
   notifications(out, metrics);
   refund_rates(out, context);
+  store(out, context);
   return out.str();
 }
 

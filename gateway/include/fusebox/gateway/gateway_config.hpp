@@ -78,6 +78,7 @@ struct GatewayConfig {
   std::vector<std::string> currencies{"CNY", "USD", "EUR", "HKD", "JPY", "GBP"};
   std::int64_t max_amount_minor = 100'000'000'000;  // one billion in major units
   std::string notify_base_url;  // the notify_url sent to wallets is this + "/notify/" + channel
+  std::size_t expected_orders = 1 << 20;  // order tables are sized for this many up front
 };
 
 // Reads the "gateway" object of a config file or scenario. Throws ConfigError naming the
