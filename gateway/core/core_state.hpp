@@ -116,7 +116,11 @@ struct GatewayCore::State {
   void reply_refund(Effects& effects, RequestId request, const RefundEntry& entry);
   void collect_breaker_events(std::size_t channel);
 
-  // Routing and the pay flow (gateway_core.cpp).
+  // Merchant input, routing and the pay flow (gateway_core.cpp).
+  [[nodiscard]] std::optional<MerchantError> invalid_pay(const PayRequest& body) const;
+  [[nodiscard]] std::optional<MerchantError> invalid_refund(const RefundRequest& body) const;
+  [[nodiscard]] std::optional<MerchantError> unrefundable(const Payment& payment,
+                                                          std::int64_t amount) const;
   [[nodiscard]] std::vector<std::size_t> candidates(const PaymentEntry& entry,
                                                     const std::vector<std::size_t>& tried);
   void route_pay(TimeNs now, PaymentEntry& entry, std::optional<RequestId> request,

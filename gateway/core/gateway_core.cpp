@@ -323,50 +323,46 @@ void GatewayCore::recover(TimeNs now) {
   }
 }
 
-void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Effects& effects) {
-  State& s = *state_;
-  const auto method = parse_method(body.method);
+// The first field of a pay request that the gateway cannot take, as a 400 naming it.
+std::optional<MerchantError> GatewayCore::State::invalid_pay(const PayRequest& body) const {
+  const auto field = [](std::string name, std::string message) {
+    return MerchantError{400, "INVALID_FIELD", name + ": " + message, name};
+  };
   if (!valid_merchant_id(body.merchant_order_id)) {
-    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
-                                          std::string("merchant_order_id: ") + std::string(kIdRule),
-                                          "merchant_order_id"));
-    return;
+    return field("merchant_order_id", std::string(kIdRule));
   }
-  if (body.amount_minor <= 0 || body.amount_minor > s.config.max_amount_minor) {
-    effects.replies.push_back(error_reply(
-        request, 400, "INVALID_FIELD",
-        "amount: expected an integer in [1, " + std::to_string(s.config.max_amount_minor) +
-            "] (minor units), got " + std::to_string(body.amount_minor),
-        "amount"));
-    return;
+  if (body.amount_minor <= 0 || body.amount_minor > config.max_amount_minor) {
+    return field("amount", "expected an integer in [1, " + std::to_string(config.max_amount_minor) +
+                               "] (minor units), got " + std::to_string(body.amount_minor));
   }
-  const auto& currencies = s.config.currencies;
-  if (std::find(currencies.begin(), currencies.end(), body.currency) == currencies.end()) {
-    effects.replies.push_back(error_reply(
-        request, 400, "INVALID_FIELD",
-        "currency: not a currency this gateway takes: \"" + body.currency + "\"", "currency"));
-    return;
+  if (std::find(config.currencies.begin(), config.currencies.end(), body.currency) ==
+      config.currencies.end()) {
+    return field("currency", "not a currency this gateway takes: \"" + body.currency + "\"");
   }
-  if (!method) {
-    effects.replies.push_back(error_reply(
-        request, 400, "INVALID_FIELD",
-        "method: expected \"wallet\" or \"bank\", got \"" + body.method + "\"", "method"));
-    return;
-  }
+  const auto method = parse_method(body.method);
+  if (!method)
+    return field("method", "expected \"wallet\" or \"bank\", got \"" + body.method + "\"");
   if (!body.channel.empty()) {
-    const auto index = s.channel_index(body.channel);
-    if (!index || s.channels[*index].settings.method != *method) {
-      effects.replies.push_back(error_reply(
-          request, 400, "INVALID_FIELD",
-          "channel: no " + body.method + " channel named \"" + body.channel + "\"", "channel"));
-      return;
+    const auto index = channel_index(body.channel);
+    if (!index || channels[*index].settings.method != *method) {
+      return field("channel", "no " + body.method + " channel named \"" + body.channel + "\"");
     }
   }
+  return std::nullopt;
+}
+
+void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Effects& effects) {
+  State& s = *state_;
+  if (auto invalid = s.invalid_pay(body)) {
+    effects.replies.push_back(MerchantReply{request, invalid->http_status, {}, {}, *invalid});
+    return;
+  }
+  const Method method = *parse_method(body.method);
   if (auto it = s.payment_by_merchant_id.find(body.merchant_order_id);
       it != s.payment_by_merchant_id.end()) {
     const PaymentEntry& existing = *it->second;
     const Payment& p = existing.payment;
-    if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != *method ||
+    if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != method ||
         existing.requested_channel != body.channel) {
       effects.replies.push_back(error_reply(request, 409, "IDEMPOTENCY_CONFLICT",
                                             "merchant_order_id " + body.merchant_order_id +
@@ -384,7 +380,7 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   payment.merchant_order_id = body.merchant_order_id;
   payment.amount_minor = body.amount_minor;
   payment.currency = body.currency;
-  payment.method = *method;
+  payment.method = method;
   payment.created_ns = now;
   payment.updated_ns = now;
   entry->requested_channel = body.channel;
@@ -397,61 +393,64 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   s.route_pay(now, ref, request, {}, effects);
 }
 
+// The first thing wrong with a refund request before idempotency is looked at.
+std::optional<MerchantError> GatewayCore::State::invalid_refund(const RefundRequest& body) const {
+  if (!valid_merchant_id(body.merchant_refund_id)) {
+    return MerchantError{400, "INVALID_FIELD", "merchant_refund_id: " + std::string(kIdRule),
+                         "merchant_refund_id"};
+  }
+  if (body.amount_minor <= 0) {
+    return MerchantError{400, "INVALID_FIELD", "amount: expected a positive integer (minor units)",
+                         "amount"};
+  }
+  if (!payment_by_id.contains(body.payment_id)) {
+    return MerchantError{404, "NOT_FOUND", "payment_id: no payment \"" + body.payment_id + "\"",
+                         "payment_id"};
+  }
+  return std::nullopt;
+}
+
+// Why `payment` cannot be refunded `amount` now, if it cannot.
+std::optional<MerchantError> GatewayCore::State::unrefundable(const Payment& payment,
+                                                              std::int64_t amount) const {
+  if (payment.status != PaymentStatus::succeeded) {
+    return MerchantError{422, "PAYMENT_NOT_REFUNDABLE",
+                         "payment " + payment.payment_id + " is " +
+                             std::string(to_string(payment.status)) +
+                             "; only SUCCEEDED payments can be refunded",
+                         "payment_id"};
+  }
+  const std::int64_t room = payment.amount_minor - payment.refunded_minor - payment.refunding_minor;
+  if (amount > room) {
+    return MerchantError{422, "REFUND_EXCEEDS_PAYMENT",
+                         "amount: " + std::to_string(amount) + " exceeds what is left to refund (" +
+                             std::to_string(room) + " of " + std::to_string(payment.amount_minor) +
+                             ", counting refunds in flight)",
+                         "amount"};
+  }
+  return std::nullopt;
+}
+
 void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& body,
                          Effects& effects) {
   State& s = *state_;
-  if (!valid_merchant_id(body.merchant_refund_id)) {
-    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
-                                          "merchant_refund_id: " + std::string(kIdRule),
-                                          "merchant_refund_id"));
-    return;
-  }
-  if (body.amount_minor <= 0) {
-    effects.replies.push_back(error_reply(request, 400, "INVALID_FIELD",
-                                          "amount: expected a positive integer (minor units)",
-                                          "amount"));
-    return;
-  }
-  const auto parent_it = s.payment_by_id.find(body.payment_id);
-  if (parent_it == s.payment_by_id.end()) {
-    effects.replies.push_back(error_reply(request, 404, "NOT_FOUND",
-                                          "payment_id: no payment \"" + body.payment_id + "\"",
-                                          "payment_id"));
-    return;
-  }
+  const auto fail = [&](const MerchantError& error) {
+    effects.replies.push_back(MerchantReply{request, error.http_status, {}, {}, error});
+  };
+  if (auto invalid = s.invalid_refund(body)) return fail(*invalid);
   if (auto it = s.refund_by_merchant_id.find(body.merchant_refund_id);
       it != s.refund_by_merchant_id.end()) {
     const Refund& r = it->second->refund;
     if (r.payment_id != body.payment_id || r.amount_minor != body.amount_minor) {
-      effects.replies.push_back(error_reply(request, 409, "IDEMPOTENCY_CONFLICT",
-                                            "merchant_refund_id " + body.merchant_refund_id +
-                                                " was used with a different body (refund " +
-                                                r.refund_id + ")",
-                                            "merchant_refund_id"));
-      return;
+      return fail(MerchantError{409, "IDEMPOTENCY_CONFLICT",
+                                "merchant_refund_id " + body.merchant_refund_id +
+                                    " was used with a different body (refund " + r.refund_id + ")",
+                                "merchant_refund_id"});
     }
-    s.reply_refund(effects, request, *it->second);
-    return;
+    return s.reply_refund(effects, request, *it->second);
   }
-  Payment& payment = parent_it->second->payment;
-  if (payment.status != PaymentStatus::succeeded) {
-    effects.replies.push_back(error_reply(request, 422, "PAYMENT_NOT_REFUNDABLE",
-                                          "payment " + payment.payment_id + " is " +
-                                              std::string(to_string(payment.status)) +
-                                              "; only SUCCEEDED payments can be refunded",
-                                          "payment_id"));
-    return;
-  }
-  const std::int64_t room = payment.amount_minor - payment.refunded_minor - payment.refunding_minor;
-  if (body.amount_minor > room) {
-    effects.replies.push_back(
-        error_reply(request, 422, "REFUND_EXCEEDS_PAYMENT",
-                    "amount: " + std::to_string(body.amount_minor) +
-                        " exceeds what is left to refund (" + std::to_string(room) + " of " +
-                        std::to_string(payment.amount_minor) + ", counting refunds in flight)",
-                    "amount"));
-    return;
-  }
+  Payment& payment = s.payment_by_id.at(body.payment_id)->payment;
+  if (auto why = s.unrefundable(payment, body.amount_minor)) return fail(*why);
   auto entry = std::make_unique<RefundEntry>();
   Refund& refund = entry->refund;
   refund.refund_id = make_id('R', s.next_refund++);
