@@ -724,23 +724,6 @@ void BankPool::stop() {
   detail::complete_later(io_, std::move(out));
 }
 
-class BankTransport final : public ChannelTransport {
- public:
-  explicit BankTransport(std::shared_ptr<BankPool> pool) : pool_(std::move(pool)) {}
-  ~BankTransport() override { pool_->stop(); }
-  BankTransport(const BankTransport&) = delete;
-  BankTransport& operator=(const BankTransport&) = delete;
-
-  void send(Encoder encode, TimeNs timeout_ns, TransportDone done) override {
-    pool_->send(std::move(encode), timeout_ns, std::move(done));
-  }
-  [[nodiscard]] TransportStats stats() const override { return pool_->stats(); }
-  void stop() override { pool_->stop(); }
-
- private:
-  std::shared_ptr<BankPool> pool_;
-};
-
 tcp::endpoint resolve(asio::io_context& io, const std::string& host, std::uint16_t port) {
   if (port == 0) throw std::invalid_argument("nodes: port must not be 0");
   error_code ec;
@@ -771,7 +754,7 @@ std::unique_ptr<ChannelTransport> make_bank_transport(asio::io_context& io, Bank
     addresses.push_back(resolve(io, host, port));
   auto pool = std::make_shared<BankPool>(io, std::move(endpoint), std::move(addresses));
   pool->start();
-  return std::make_unique<BankTransport>(std::move(pool));
+  return std::make_unique<detail::PooledTransport<BankPool>>(std::move(pool));
 }
 
 }  // namespace fusebox::gateway

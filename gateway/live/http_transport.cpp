@@ -549,24 +549,6 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
   std::uint64_t resent_on_fresh_ = 0;
 };
 
-template <class Stream>
-class HttpTransport final : public ChannelTransport {
- public:
-  explicit HttpTransport(std::shared_ptr<HttpPool<Stream>> pool) : pool_(std::move(pool)) {}
-  ~HttpTransport() override { pool_->stop(); }
-  HttpTransport(const HttpTransport&) = delete;
-  HttpTransport& operator=(const HttpTransport&) = delete;
-
-  void send(Encoder encode, TimeNs timeout_ns, TransportDone done) override {
-    pool_->send(std::move(encode), timeout_ns, std::move(done));
-  }
-  [[nodiscard]] TransportStats stats() const override { return pool_->stats(); }
-  void stop() override { pool_->stop(); }
-
- private:
-  std::shared_ptr<HttpPool<Stream>> pool_;
-};
-
 // Trusts only `ca_pem`: no system store, so a certificate from any other CA fails.
 std::shared_ptr<ssl::context> client_context(const std::string& ca_pem) {
   if (ca_pem.empty()) throw std::invalid_argument("ca_pem: TLS needs the channel's CA");
@@ -612,10 +594,10 @@ std::unique_ptr<ChannelTransport> make_http_transport(asio::io_context& io, Http
   PoolSettings settings = settle(io, std::move(endpoint));
   if (settings.tls) {
     using Stream = ssl::stream<tcp::socket>;
-    return std::make_unique<HttpTransport<Stream>>(
+    return std::make_unique<detail::PooledTransport<HttpPool<Stream>>>(
         std::make_shared<HttpPool<Stream>>(io, std::move(settings)));
   }
-  return std::make_unique<HttpTransport<tcp::socket>>(
+  return std::make_unique<detail::PooledTransport<HttpPool<tcp::socket>>>(
       std::make_shared<HttpPool<tcp::socket>>(io, std::move(settings)));
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,6 +88,26 @@ class SweepTimer {
   SteadyTime armed_at_{};
   bool armed_ = false;
   std::uint64_t generation_ = 0;
+};
+
+// The ChannelTransport face of a pool. The pool is shared so that callbacks still in flight
+// keep it alive after the transport is gone; destroying the transport stops it.
+template <class Pool>
+class PooledTransport final : public ChannelTransport {
+ public:
+  explicit PooledTransport(std::shared_ptr<Pool> pool) : pool_(std::move(pool)) {}
+  ~PooledTransport() override { pool_->stop(); }
+  PooledTransport(const PooledTransport&) = delete;
+  PooledTransport& operator=(const PooledTransport&) = delete;
+
+  void send(Encoder encode, TimeNs timeout_ns, TransportDone done) override {
+    pool_->send(std::move(encode), timeout_ns, std::move(done));
+  }
+  [[nodiscard]] TransportStats stats() const override { return pool_->stats(); }
+  void stop() override { pool_->stop(); }
+
+ private:
+  std::shared_ptr<Pool> pool_;
 };
 
 }  // namespace fusebox::gateway::detail
