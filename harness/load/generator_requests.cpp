@@ -1,0 +1,186 @@
+// What each planned request becomes on the wire (refunds, queries and closes pick an earlier
+// order when they are sent) and what its answer means for the recorder, the book of earlier
+// orders and the idempotency probes.
+
+#include <algorithm>
+#include <cmath>
+
+#include "generator_impl.hpp"
+
+namespace fusebox::harness {
+
+using Pending = generator::Pending;
+
+// A refund needs a SUCCEEDED order and a close a PROCESSING one; without one they become a
+// query, and a query with no earlier order at all becomes a pay (the plan drew its amount).
+Pending LoadGenerator::Impl::resolve_planned(const PlannedRequest& planned) {
+  Pending pending;
+  pending.planned = planned;
+  Op op = planned.op;
+  const OrderBook::Entry* entry = nullptr;
+  if (op == Op::refund && (entry = book.pick_refundable(picks)) == nullptr) op = Op::query;
+  if (op == Op::close && (entry = book.pick_processing(picks)) == nullptr) op = Op::query;
+  if (op == Op::query && entry == nullptr && (entry = book.pick_any(picks)) == nullptr) {
+    op = Op::pay;
+  }
+  pending.planned.op = op;
+  if (op == Op::pay) {
+    const LoadTarget& target = targets[planned.target % targets.size()];
+    pending.merchant_order_id = config.id_prefix + "-" + std::to_string(++pays);
+    pending.channel = target.channel;
+    pending.amount = std::max<std::int64_t>(planned.amount_minor, 1);
+    pending.target = "/v1/payments";
+    pending.body =
+        pay_body(pending.merchant_order_id, pending.amount, config.load.currency, target);
+    return pending;
+  }
+  pending.merchant_order_id = entry->merchant_order_id;
+  pending.payment_id = entry->payment_id;
+  pending.channel = entry->channel;
+  pending.amount = entry->amount;
+  if (op == Op::refund) {
+    // A share of what is left, at least 1 minor unit.
+    const std::int64_t left = entry->amount - entry->refund_reserved;
+    const auto share = static_cast<std::int64_t>(
+        std::llround(static_cast<double>(left) * picks.next_open_double()));
+    pending.amount = std::clamp<std::int64_t>(share, 1, left);
+    pending.target = "/v1/refunds";
+    pending.body = refund_body(pending.payment_id,
+                               config.id_prefix + "-r" + std::to_string(++refunds), pending.amount);
+    book.reserve_refund(pending.payment_id, pending.amount);
+  } else if (op == Op::query) {
+    pending.verb = http::verb::get;
+    pending.target = "/v1/payments/" + pending.payment_id;
+  } else {
+    pending.target = "/v1/payments/" + pending.payment_id + "/close";
+  }
+  return pending;
+}
+
+void LoadGenerator::Impl::handle(const Pending& pending, TimeNs sent_ns,
+                                 const ExchangeResult& result) {
+  switch (pending.kind) {
+    case Pending::Kind::planned:
+      return handle_planned(pending, sent_ns, result);
+    case Pending::Kind::duplicate_probe:
+    case Pending::Kind::conflict_probe:
+      return check_probe(pending, result);
+    case Pending::Kind::final_fetch:
+      if (result.kind == ExchangeResult::Kind::answered) {
+        const ParsedAnswer parsed = classify_answer(Op::query, result.status, result.body, false);
+        if (parsed.has_payment() && parsed.outcome == Outcome::ok) {
+          note_payment(pending.merchant_order_id, parsed, pending.channel, pending.amount);
+        }
+      }
+      return;
+  }
+}
+
+void LoadGenerator::Impl::handle_planned(const Pending& pending, TimeNs sent_ns,
+                                         const ExchangeResult& result) {
+  const Op op = pending.planned.op;
+  ParsedAnswer parsed;
+  if (result.kind == ExchangeResult::Kind::answered) {
+    parsed = classify_answer(op, result.status, result.body, false);
+  } else {
+    parsed.outcome =
+        result.kind == ExchangeResult::Kind::timeout ? Outcome::timeout : Outcome::transport_error;
+  }
+  Answer answer;
+  answer.op = op;
+  answer.channel = pending.channel.empty() ? parsed.channel : pending.channel;
+  answer.outcome = parsed.outcome;
+  answer.planned_ns = pending.planned.at_ns;
+  answer.sent_ns = sent_ns;
+  answer.done_ns = now_ns();
+  answer.http_status = result.status;
+  recorder.on_answer(answer);
+  status.answered.fetch_add(1, std::memory_order_relaxed);
+  if (parsed.outcome == Outcome::ok) status.ok.fetch_add(1, std::memory_order_relaxed);
+  if (result.kind == ExchangeResult::Kind::answered) {
+    follow_up(pending, parsed);
+  } else if (op == Op::refund && sent_ns < 0) {
+    book.release_refund(pending.payment_id, pending.amount);  // it never left
+  }
+}
+
+void LoadGenerator::Impl::note_payment(const std::string& merchant_order_id,
+                                       const ParsedAnswer& parsed, const std::string& channel,
+                                       std::int64_t amount) {
+  const std::string& order_id =
+      parsed.merchant_order_id.empty() ? merchant_order_id : parsed.merchant_order_id;
+  const std::int64_t paid = parsed.amount > 0 ? parsed.amount : amount;
+  const std::string& where = parsed.channel.empty() ? channel : parsed.channel;
+  book.update(parsed.payment_id, order_id, where, paid, parsed.status);
+  recorder.on_order_status(order_id, parsed.payment_id, paid, parsed.status);
+}
+
+void LoadGenerator::Impl::follow_up(const Pending& pending, const ParsedAnswer& parsed) {
+  switch (pending.planned.op) {
+    case Op::pay:
+      if (!parsed.has_payment()) return;
+      note_payment(pending.merchant_order_id, parsed, pending.channel, pending.amount);
+      if (pending.planned.probe == PlannedRequest::Probe::duplicate) {
+        Pending probe = probe_of(pending, Pending::Kind::duplicate_probe);
+        probe.expected_payment_id = parsed.payment_id;
+        submit(std::move(probe));
+      } else if (pending.planned.probe == PlannedRequest::Probe::conflict) {
+        submit(probe_of(pending, Pending::Kind::conflict_probe));
+      }
+      return;
+    case Op::refund:
+      // The refund was not taken: its amount is free again (a timeout stays held: it may
+      // still go through).
+      if (parsed.outcome != Outcome::ok) book.release_refund(pending.payment_id, pending.amount);
+      return;
+    case Op::query:
+    case Op::close:
+      if (parsed.has_payment()) {
+        note_payment(pending.merchant_order_id, parsed, pending.channel, pending.amount);
+      }
+      return;
+  }
+}
+
+// The same body again (must answer the same payment), or the same key with amount + 1
+// (must be refused with 409). Sent after the first answer, outside the plan.
+Pending LoadGenerator::Impl::probe_of(const Pending& first, Pending::Kind kind) const {
+  Pending probe = first;
+  probe.kind = kind;
+  probe.planned.at_ns = now_ns();
+  if (kind == Pending::Kind::conflict_probe) {
+    const LoadTarget& target = targets[first.planned.target % targets.size()];
+    probe.amount = first.amount + 1;
+    probe.body = pay_body(first.merchant_order_id, probe.amount, config.load.currency, target);
+  }
+  return probe;
+}
+
+// A 5xx, a timeout or a broken connection proves nothing either way; any other answer must
+// be the one the idempotency contract promises.
+void LoadGenerator::Impl::check_probe(const Pending& probe, const ExchangeResult& result) {
+  if (result.kind != ExchangeResult::Kind::answered || result.status >= 500) return;
+  const bool conflict = probe.kind == Pending::Kind::conflict_probe;
+  const ParsedAnswer parsed = classify_answer(Op::pay, result.status, result.body, conflict);
+  if (parsed.has_payment()) {
+    note_payment(probe.merchant_order_id, parsed, probe.channel, probe.amount);
+  }
+  const std::string code = std::to_string(result.status);
+  if (conflict) {
+    if (result.status == 409) return;
+    recorder.on_idempotency_breach(
+        {probe.merchant_order_id, "the same key with amount " + std::to_string(probe.amount) +
+                                      " was answered with HTTP " + code + ", not 409"});
+    return;
+  }
+  if (result.status >= 200 && result.status < 300 &&
+      parsed.payment_id == probe.expected_payment_id) {
+    return;
+  }
+  const std::string got = parsed.payment_id.empty() ? "HTTP " + code : parsed.payment_id;
+  recorder.on_idempotency_breach(
+      {probe.merchant_order_id,
+       "the same key and body answered " + got + " after payment " + probe.expected_payment_id});
+}
+
+}  // namespace fusebox::harness
