@@ -8,6 +8,9 @@ packages=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev libpugixml-dev libsqlite3-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  # report.html inlines Chart.js (a UMD build) from here; the reports tests render the page
+  # in headless Chromium.
+  libjs-chart.js chromium
 )
 
 missing=()
