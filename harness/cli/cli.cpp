@@ -11,6 +11,7 @@
 #include "fusebox/common/config.hpp"
 
 #include "gateway_command.hpp"
+#include "run_command.hpp"
 #include "simulator_command.hpp"
 
 namespace fusebox::harness {
@@ -33,36 +34,23 @@ int not_available(std::ostream& err, const std::string& command, const Pending& 
 struct Options {
   std::vector<std::string> scenarios;
   std::string mode = "live";
-  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> seed;
+  double time_scale = 1.0;
+  bool quiet = false;
   std::uint64_t seeds = 0;
   std::uint64_t from_seed = 1;
   unsigned jobs = 1;
-  std::string out_dir = "out";
+  std::string out_dir;
   std::string config;
   std::string gateway_url;
   std::string simulator_url;
-  std::string result;
+  std::vector<std::string> results;
   std::optional<std::uint64_t> simulator_seed;
   std::optional<std::uint16_t> gateway_port;
   std::string store;
   std::string admin_token;
   bool insecure_local = false;
 };
-
-// Syntax-checks each scenario file. Schema and semantic checks come with the harness.
-int validate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
-  for (const std::string& file : files) {
-    try {
-      (void)ConfigDocument::load_file(file);
-    } catch (const ConfigError& e) {
-      err << e.what() << "\n";
-      return kExitBadInput;
-    }
-    out << file << ": JSON syntax ok\n";
-  }
-  return not_available(err, "validate",
-                       {"checking scenarios against the schema and their semantics", "#5"});
-}
 
 void add_run(CLI::App& app, Options& o) {
   auto* run = app.add_subcommand(
@@ -74,10 +62,18 @@ void add_run(CLI::App& app, Options& o) {
       ->check(CLI::IsMember({"live", "sim"}))
       ->capture_default_str();
   run->add_option("--seed", o.seed, "Master seed (overrides the scenario's)");
-  run->add_option("--out", o.out_dir, "Folder for the run's outputs")->capture_default_str();
+  run->add_option("--out", o.out_dir,
+                  "Folder for the outputs (default: runs/<UTC time>); a suite writes one "
+                  "folder per scenario plus junit.xml and index.html");
+  run->add_option("--time-scale", o.time_scale,
+                  "Play every duration, instant and window multiplied by this, in (0, 1]")
+      ->capture_default_str();
+  run->add_flag("--quiet", o.quiet, "No live status line");
   run->add_option("--gateway", o.gateway_url,
-                  "Use a running gateway at URL instead of starting one");
-  run->add_option("--simulator", o.simulator_url, "Use a running simulator at URL");
+                  "Use a running gateway at URL (its merchant API) instead of starting one");
+  run->add_option("--simulator", o.simulator_url,
+                  "Use a running simulator (its control URL) instead of starting one");
+  run->add_option("--admin-token", o.admin_token, "Bearer token of a running gateway's /admin/");
 }
 
 void add_subcommands(CLI::App& app, Options& o) {
@@ -85,7 +81,13 @@ void add_subcommands(CLI::App& app, Options& o) {
   auto* capacity = app.add_subcommand(
       "capacity", "Find the highest TPS that still meets the scenario's SLOs, and the knee");
   capacity->add_option("SCENARIO", o.scenarios, "Scenario file")->required()->expected(1);
-  capacity->add_option("--out", o.out_dir, "Folder for the run's outputs")->capture_default_str();
+  capacity->add_option("--out", o.out_dir,
+                       "Folder for the outputs (default: runs/<UTC time>); each step's run "
+                       "lands in step-<tps>/");
+  capacity->add_option("--seed", o.seed, "Master seed (overrides the scenario's)");
+  capacity->add_option("--time-scale", o.time_scale, "Shorten every step by this factor")
+      ->capture_default_str();
+  capacity->add_flag("--quiet", o.quiet, "No live status line");
 
   auto* sweep = app.add_subcommand(
       "sweep", "Run a scenario in sim mode over many seeds; print every failing seed");
@@ -118,21 +120,29 @@ void add_subcommands(CLI::App& app, Options& o) {
   gateway->add_flag("--insecure-local", o.insecure_local,
                     "Allow the operator API without a token (loopback only)");
 
-  auto* report =
-      app.add_subcommand("report", "Render a run's result.json into junit.xml and report.html");
-  report->add_option("RESULT", o.result, "A result.json file")->required();
-  report->add_option("--out", o.out_dir, "Folder for the rendered files");
+  auto* report = app.add_subcommand(
+      "report",
+      "Render a run's result.json into junit.xml and report.html; with two results, compare "
+      "them and exit 1 if the second regressed");
+  report->add_option("RESULT", o.results, "One or two result.json files")
+      ->required()
+      ->expected(1, 2);
+  report->add_option("--out", o.out_dir, "Folder for the rendered files (default: beside it)");
 }
 
 int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostream& err) {
   const std::string name = app.get_subcommands().front()->get_name();
-  if (name == "validate") return validate(o.scenarios, out, err);
+  if (name == "validate") return validate_scenarios(o.scenarios, out, err);
   if (name == "run") {
-    return not_available(err, name,
-                         o.mode == "sim" ? Pending{"the virtual-time runner", "#6"}
-                                         : Pending{"the scenario harness", "#5"});
+    return run_scenarios({o.scenarios, o.mode, o.seed, o.out_dir, o.time_scale, o.gateway_url,
+                          o.simulator_url, o.admin_token, o.quiet},
+                         out, err);
   }
-  if (name == "capacity") return not_available(err, name, {"the capacity search", "#5"});
+  if (name == "report") return report_results(o.results, o.out_dir, out, err);
+  if (name == "capacity") {
+    return capacity_scenario(
+        {o.scenarios, "live", o.seed, o.out_dir, o.time_scale, "", "", "", o.quiet}, out, err);
+  }
   if (name == "sweep") return not_available(err, name, {"the virtual-time runner", "#6"});
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") {
@@ -140,7 +150,7 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
         {o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token, o.insecure_local}, out,
         err);
   }
-  return not_available(err, name, {"report rendering", "#5"});
+  return kExitBadInput;  // CLI11 only lets the subcommands above through
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ class LiveSimulator::Impl {
                 refresh_listeners();
                 respond(std::move(out));
               };
+              if (in.method == "GET" && in.target == "/control/clock") return clock_reply(respond);
               handle_control(in, after_refresh, channels_, ca_pem_);
             },
             HttpLimits{}) {}
@@ -52,6 +53,7 @@ class LiveSimulator::Impl {
         control_.listen(spec_.host, static_cast<std::uint16_t>(spec_.control_port));
     ready["control"] = "http://" + spec_.host + ":" + std::to_string(control_port) + "/control";
     ready["seed"] = spec_.seed;
+    ready["clock_origin_ms"] = clock_origin_ms();
     ready["channels"] = json::object();
     for (const ChannelSpec& channel : spec_.channels) {
       // Per-channel shared secrets (HMAC, MAC) derive from the seed: replays agree, and the
@@ -102,6 +104,21 @@ class LiveSimulator::Impl {
     const TimeNs now_ns = clock_.now_ns();
     for (auto& [name, channel] : channels_)
       channel->refresh_listeners(now_ns);
+  }
+
+  // The ledger and fault times count from this instant: a harness lines them up with the
+  // wall clock (ms since the Unix epoch) through it.
+  [[nodiscard]] std::int64_t clock_origin_ms() const {
+    const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    return wall_ms - clock_.now_ns() / 1'000'000;
+  }
+
+  // GET /control/clock: the simulator's own time, so a fault can be placed at "now".
+  void clock_reply(const Responder& respond) const {
+    const json body{{"now_ms", clock_.now_ns() / 1'000'000}, {"origin_ms", clock_origin_ms()}};
+    respond(HttpResponseOut{200, "application/json", body.dump(), {}, WireDelivery::normal});
   }
 
   void schedule_listener_check() {

@@ -30,10 +30,10 @@ struct AlertSeen {  // GET /admin/alerts
 // A "settled" assertion's probe, taken by the runner at the fault's end + within_s (or the
 // load's end + within_s): the checker's no_lost_payment findings at that instant.
 struct SettleProbe {
-  std::size_t assertion = 0;  // index into Scenario::assertions
-  double t_s = 0;             // when it was taken
-  bool taken = false;         // false: the run ended before (observed as "not measured")
-  std::size_t unsettled = 0;  // orders final at the channel and PROCESSING at the gateway
+  std::size_t assertion = 0;          // index into Scenario::assertions
+  double t_s = 0;                     // when it was taken
+  bool taken = false;                 // false: the run ended before (observed as "not measured")
+  std::size_t unsettled = 0;          // orders final at the channel and PROCESSING at the gateway
   std::vector<std::string> examples;  // a few order ids
 };
 

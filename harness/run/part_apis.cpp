@@ -1,0 +1,103 @@
+#include "part_apis.hpp"
+
+#include <chrono>
+#include <exception>
+
+#include "fusebox/harness/runner.hpp"
+#include "fusebox/net/http_client.hpp"
+
+namespace fusebox::harness {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kCallTimeout{30'000};
+
+json call(const std::string& method, const std::string& url, const json& body,
+          const net::Headers& headers, int expected_status) {
+  net::HttpReply reply;
+  try {
+    reply = net::http_request(method, url, body.is_null() ? std::string{} : body.dump(), headers,
+                              kCallTimeout);
+  } catch (const std::exception& e) {
+    throw RunError(method + " " + url + ": " + e.what());
+  }
+  if (reply.status != expected_status) {
+    throw RunError(method + " " + url + ": expected HTTP " + std::to_string(expected_status) +
+                   ", got " + std::to_string(reply.status) + ": " + reply.body.substr(0, 300));
+  }
+  if (reply.body.empty()) return json{};
+  json parsed = json::parse(reply.body, nullptr, false);
+  if (parsed.is_discarded()) {
+    throw RunError(method + " " + url + ": the answer is not JSON: " + reply.body.substr(0, 300));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+std::int64_t SimulatorApi::add_fault(const std::string& channel, const json& fault) const {
+  const json answer = call("POST", control_ + "/channels/" + channel + "/faults", fault, {}, 201);
+  return answer.value("id", std::int64_t{-1});
+}
+
+void SimulatorApi::clear_faults(const std::string& channel) const {
+  (void)call("DELETE", control_ + "/channels/" + channel + "/faults", json(), {}, 200);
+}
+
+json SimulatorApi::channels() const { return call("GET", control_ + "/channels", json(), {}, 200); }
+
+std::int64_t SimulatorApi::clock_origin_ms() const {
+  const json clock = call("GET", control_ + "/clock", json(), {}, 200);
+  if (!clock.contains("origin_ms") || !clock["origin_ms"].is_number_integer()) {
+    throw RunError("GET " + control_ + "/clock: expected {\"origin_ms\": integer}, got " +
+                   clock.dump());
+  }
+  return clock["origin_ms"].get<std::int64_t>();
+}
+
+json SimulatorApi::ledger(const std::string& channel) const {
+  return call("GET", control_ + "/ledger?channel=" + channel, json(), {}, 200);
+}
+
+json GatewayApi::admin_get(const std::string& path) const {
+  return call("GET", admin_ + "/" + path, json(), {{"Authorization", "Bearer " + token_}}, 200);
+}
+
+json GatewayApi::admin_post(const std::string& path, const json& body) const {
+  net::HttpReply reply;
+  const std::string url = admin_ + "/" + path;
+  try {
+    reply = net::http_request("POST", url, body.dump(), {{"Authorization", "Bearer " + token_}},
+                              kCallTimeout);
+  } catch (const std::exception& e) {
+    throw RunError("POST " + url + ": " + e.what());
+  }
+  if (reply.status != 200 && reply.status != 202) {
+    throw RunError("POST " + url + ": got HTTP " + std::to_string(reply.status) + ": " +
+                   reply.body.substr(0, 300));
+  }
+  return json::parse(reply.body, nullptr, false);
+}
+
+HostPort parse_http_url(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) throw RunError("expected an http:// URL, got \"" + url + "\"");
+  const std::string rest = url.substr(scheme.size());
+  const std::string authority = rest.substr(0, rest.find('/'));
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos) throw RunError("expected host:port in \"" + url + "\"");
+  HostPort out;
+  out.host = authority.substr(0, colon);
+  const std::string port = authority.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535 ||
+      std::stoi(port) == 0) {
+    throw RunError("expected a port in 1..65535 in \"" + url + "\"");
+  }
+  out.port = static_cast<std::uint16_t>(std::stoi(port));
+  return out;
+}
+
+}  // namespace fusebox::harness

@@ -1,0 +1,113 @@
+#pragma once
+// Running the real `fusebox` binary from tests, as a user would: spawned by PID with its
+// output in files, bounded in time, stopped by the PID it was given.
+#include <chrono>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+extern char** environ;
+
+namespace fusebox::test {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Starts the real binary with stdin from /dev/null and stdout and stderr sent to files;
+// the PID, or 0 when it could not start.
+inline pid_t spawn_fusebox(const std::vector<std::string>& args,
+                           const std::filesystem::path& out_path,
+                           const std::filesystem::path& err_path) {
+  std::vector<std::string> argv_storage{FUSEBOX_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, FUSEBOX_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return spawned == 0 ? pid : 0;
+}
+
+// Runs the real binary to completion; kills it (by its PID) if it has not finished within
+// `timeout_s`, so a hang fails the test instead of stalling CI.
+inline Result run_fusebox(const std::vector<std::string>& args, int timeout_s = 30) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
+  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
+  const pid_t pid = spawn_fusebox(args, out_path, err_path);
+  const int spawned = pid == 0 ? -1 : 0;
+  Result result;
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
+    return result;
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ADD_FAILURE() << "fusebox did not exit within " << timeout_s << " s";
+      return result;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+  return result;
+}
+
+inline std::string context(const Result& r) { return "stdout:\n" + r.out + "\nstderr:\n" + r.err; }
+
+// The first line a started command printed, waiting up to 30 s for it ("" if none came).
+inline std::string wait_for_ready_line(const std::filesystem::path& out_path) {
+  std::string ready;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ready = slurp(out_path);
+    if (ready.find('\n') != std::string::npos) return ready;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "";
+}
+
+inline int stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace fusebox::test

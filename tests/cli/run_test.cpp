@@ -1,0 +1,250 @@
+// Proves `fusebox run`, `validate`, `report` and `capacity` work end to end through the real
+// binary, and that the shipped scenarios' assertions catch a regressed gateway: with its
+// breaker or its polling turned off, the scenario that guards it fails.
+#include <algorithm>
+#include <dirent.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_support.hpp"
+
+namespace {
+
+using namespace fusebox::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path kScenarios = fs::path(FUSEBOX_SOURCE_DIR) / "scenarios";
+constexpr int kRunTimeoutS = 240;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("fusebox_run_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+json read_json(const fs::path& path) {
+  return json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
+}
+
+// A shipped scenario with one change, written where a test can run it.
+fs::path patched_scenario(const std::string& name, const fs::path& dir,
+                          const std::function<void(json&)>& patch) {
+  json scenario = read_json(kScenarios / (name + ".json"));
+  scenario.erase("$schema");
+  patch(scenario);
+  const fs::path path = dir / (name + ".json");
+  std::ofstream(path) << scenario.dump(2);
+  return path;
+}
+
+const json* find_assertion(const json& result, const std::string& kind) {
+  for (const json& a : result["assertions"]) {
+    if (a.value("kind", "") == kind) return &a;
+  }
+  return nullptr;
+}
+
+// Processes whose command line mentions `needle` (the run's own folder): what a run started.
+std::vector<int> processes_mentioning(const std::string& needle) {
+  std::vector<int> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = slurp(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+TEST(RunCliTest, ValidateAcceptsEveryShippedScenario) {
+  const Result r = run_fusebox({"validate", kScenarios.string()});
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  for (const char* name :
+       {"smoke", "channel-outage-isolation", "black-hole-channel", "brownout-slow-channel",
+        "flapping-channel", "lost-notifications-polling", "timeout-ambiguity-no-double-charge",
+        "frontend-node-failure", "forged-notifications", "refund-storm-isolation",
+        "channel-failover", "manual-switch-off", "peak-sale"}) {
+    EXPECT_NE(r.out.find(std::string(name) + ".json: ok"), std::string::npos) << name << "\n"
+                                                                              << context(r);
+  }
+}
+
+TEST(RunCliTest, ABadScenarioIsRefusedBeforeAnythingStarts) {
+  const fs::path dir = fresh_dir("bad");
+  const fs::path file = patched_scenario("smoke", dir, [](json& s) {
+    s["faults"] = json::array({{{"channel", "no-such-channel"}, {"kind", "outage"}}});
+  });
+  const Result r = run_fusebox({"run", file.string(), "--out", (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << context(r);
+  EXPECT_NE(r.err.find("/faults/0/channel"), std::string::npos) << context(r);
+  EXPECT_FALSE(fs::exists(dir / "out" / "result.json")) << "nothing may run on bad input";
+}
+
+class SmokeRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fresh_dir("smoke"));
+    result_ = new Result(run_fusebox({"run", (kScenarios / "smoke.json").string(), "--time-scale",
+                                      "0.4", "--quiet", "--out", (*dir_ / "out").string()},
+                                     kRunTimeoutS));
+  }
+  static void TearDownTestSuite() {
+    delete result_;
+    delete dir_;
+  }
+  static fs::path* dir_;
+  static Result* result_;
+};
+fs::path* SmokeRun::dir_ = nullptr;
+Result* SmokeRun::result_ = nullptr;
+
+TEST_F(SmokeRun, PassesAndSaysSo) {
+  EXPECT_EQ(result_->exit_code, 0) << context(*result_);
+  EXPECT_NE(result_->out.find("PASS smoke (seed 1)"), std::string::npos) << context(*result_);
+}
+
+TEST_F(SmokeRun, WritesAResultWithTheContractedFields) {
+  const json result = read_json(*dir_ / "out" / "result.json");
+  ASSERT_TRUE(result.is_object()) << context(*result_);
+  EXPECT_EQ(result["schema"], "fusebox.result/1");
+  EXPECT_EQ(result["scenario"], "smoke");
+  EXPECT_EQ(result["mode"], "live");
+  EXPECT_EQ(result["seed"], 1);
+  EXPECT_EQ(result["passed"], true);
+  EXPECT_DOUBLE_EQ(result["duration_s"].get<double>(), 8.0) << "20 s played at 0.4";
+  ASSERT_EQ(result["assertions"].size(), 7U);
+  for (const json& a : result["assertions"]) {
+    EXPECT_TRUE(a["passed"].get<bool>()) << a.dump();
+    for (const char* field : {"name", "expected", "observed"})
+      EXPECT_TRUE(a.contains(field));
+  }
+  EXPECT_TRUE(result["checker"]["violations"].empty()) << result["checker"].dump(2);
+  EXPECT_GT(result["checker"]["orders_checked"].get<int>(), 1000);
+  for (const char* channel : {"wallet-a", "wallet-b", "wallet-xml", "bank"}) {
+    ASSERT_TRUE(result["channels"].contains(channel)) << channel;
+    EXPECT_GT(result["channels"][channel]["requests"].get<int>(), 0) << channel;
+  }
+  const json& load = result["load"];
+  EXPECT_GT(load["sent"].get<int>(), 1400);
+  EXPECT_EQ(load["sent"], load["planned"]) << "an open-loop generator sends every planned request";
+}
+
+TEST_F(SmokeRun, WritesJUnitAndASelfContainedReport) {
+  const std::string junit = slurp(*dir_ / "out" / "junit.xml");
+  EXPECT_NE(junit.find("<testsuite"), std::string::npos);
+  EXPECT_NE(junit.find("[seed 1]"), std::string::npos);
+  const std::string html = slurp(*dir_ / "out" / "report.html");
+  EXPECT_NE(html.find("smoke"), std::string::npos);
+  EXPECT_EQ(html.find("<script src="), std::string::npos) << "no network needed to open it";
+}
+
+TEST_F(SmokeRun, ReportRerendersAndComparesRuns) {
+  const fs::path result = *dir_ / "out" / "result.json";
+  const fs::path again = *dir_ / "again";
+  const Result render = run_fusebox({"report", result.string(), "--out", again.string()});
+  EXPECT_EQ(render.exit_code, 0) << context(render);
+  EXPECT_TRUE(fs::exists(again / "report.html"));
+  EXPECT_TRUE(fs::exists(again / "junit.xml"));
+
+  const Result same = run_fusebox({"report", result.string(), result.string()});
+  EXPECT_EQ(same.exit_code, 0) << "a run does not regress against itself\n" << context(same);
+
+  json worse = read_json(result);
+  worse["passed"] = false;
+  worse["assertions"][0]["passed"] = false;
+  const fs::path worse_path = *dir_ / "worse.json";
+  std::ofstream(worse_path) << worse.dump();
+  const Result regressed = run_fusebox({"report", result.string(), worse_path.string()});
+  EXPECT_EQ(regressed.exit_code, 1) << context(regressed);
+}
+
+TEST(RunCliTest, ReportRefusesAFileThatIsNotAResult) {
+  const fs::path dir = fresh_dir("not_a_result");
+  std::ofstream(dir / "x.json") << R"({"schema": "something/else"})";
+  const Result r = run_fusebox({"report", (dir / "x.json").string()});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_NE(r.err.find("x.json"), std::string::npos) << context(r);
+}
+
+// The regression the outage scenario guards against: a gateway whose breaker never trips.
+TEST(RunCliTest, OutageIsolationFailsWhenTheBreakerIsDisabled) {
+  const fs::path dir = fresh_dir("no_breaker");
+  const fs::path file = patched_scenario("channel-outage-isolation", dir, [](json& s) {
+    s["gateway"]["breaker"]["minimum_calls"] = 1000000;
+  });
+  const Result r = run_fusebox(
+      {"run", file.string(), "--time-scale", "0.5", "--quiet", "--out", (dir / "out").string()},
+      kRunTimeoutS);
+  EXPECT_EQ(r.exit_code, 1) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  const json* opens = find_assertion(result, "breaker_opens");
+  ASSERT_NE(opens, nullptr) << result.dump(2);
+  EXPECT_FALSE((*opens)["passed"].get<bool>()) << opens->dump();
+  const json* fail_fast = find_assertion(result, "fail_fast");
+  ASSERT_NE(fail_fast, nullptr);
+  EXPECT_FALSE((*fail_fast)["passed"].get<bool>()) << fail_fast->dump();
+  EXPECT_NE(r.out.find("replay: fusebox run"), std::string::npos) << context(r);
+}
+
+// The regression the lost-notification scenario guards against: a gateway that never polls.
+TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
+  const fs::path dir = fresh_dir("no_polling");
+  const fs::path file = patched_scenario("lost-notifications-polling", dir, [](json& s) {
+    s["gateway"]["poller"]["schedule_s"] = json::array({86000});
+  });
+  const Result r = run_fusebox(
+      {"run", file.string(), "--time-scale", "0.5", "--quiet", "--out", (dir / "out").string()},
+      kRunTimeoutS);
+  EXPECT_EQ(r.exit_code, 1) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  const json* settled = find_assertion(result, "settled");
+  ASSERT_NE(settled, nullptr) << result.dump(2);
+  EXPECT_FALSE((*settled)["passed"].get<bool>()) << settled->dump();
+  EXPECT_GT(result["checker"]["by_invariant"]["no_lost_payment"].get<int>(), 0)
+      << result["checker"].dump(2);
+}
+
+// Ctrl-C in the middle of a run: the runner stops what it started, by PID, and says so.
+TEST(RunCliTest, InterruptStopsEveryStartedPart) {
+  const fs::path dir = fresh_dir("interrupt");
+  const fs::path out = dir / "out";
+  const pid_t runner =
+      spawn_fusebox({"run", (kScenarios / "smoke.json").string(), "--quiet", "--out", out.string()},
+                    dir / "stdout", dir / "stderr");
+  ASSERT_NE(runner, 0);
+  // Wait (bounded) until the gateway it starts is up: its config names the run's folder.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (processes_mentioning(out.string() + "/gateway.json").empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(processes_mentioning(out.string() + "/gateway.json").empty())
+      << slurp(dir / "stderr");
+  kill(runner, SIGINT);
+  int status = 0;
+  const auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (waitpid(runner, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > stop_deadline) {
+      kill(runner, SIGKILL);
+      waitpid(runner, &status, 0);
+      FAIL() << "the runner did not stop within 60 s of SIGINT";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << slurp(dir / "stderr");
+  EXPECT_NE(slurp(dir / "stderr").find("interrupted"), std::string::npos) << slurp(dir / "stderr");
+  EXPECT_TRUE(processes_mentioning(out.string()).empty()) << "a started part outlived the run";
+}
+
+}  // namespace
