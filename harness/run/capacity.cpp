@@ -6,9 +6,11 @@
 // bisects between the last rate that held and the first that broke.
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "fusebox/harness/runner.hpp"
+#include "fusebox/reports/reports.hpp"
 
 namespace fusebox::harness {
 
@@ -27,6 +29,9 @@ Scenario capacity_step(const Scenario& scenario, const CapacitySpec& spec, doubl
   phase.for_s = spec.step_s;
   phase.tps = tps;
   s.load.phases = {phase};
+  // Evenly spaced arrivals: a step's offered load is exactly its rate, so a throughput floor
+  // measures the gateway, not Poisson noise.
+  s.load.arrivals = LoadSpec::Arrivals::uniform;
   s.duration_s = spec.step_s;
   s.settle_s = std::min(s.settle_s, 5.0);
   s.assertions.clear();
@@ -107,6 +112,8 @@ json run_capacity(const Scenario& scenario, const RunOptions& options,
     name << "step-" << std::lround(tps);
     step_options.out_dir = options.out_dir / name.str();
     const json result = run_live(capacity_step(scenario, spec, tps), step_options, stop, status);
+    std::ofstream(step_options.out_dir / "result.json") << result.dump(2) << "\n";
+    reports::write_reports(result, step_options.out_dir);
     steps.push_back(step_summary(result, tps));
     status << "capacity: " << std::lround(tps) << " tps "
            << (result.value("passed", false) ? "held" : "broke") << "\n";

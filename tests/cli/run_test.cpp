@@ -206,6 +206,27 @@ TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
       << result["checker"].dump(2);
 }
 
+// The capacity search as a planner runs it: rising steps, the highest rate that held, headroom.
+TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
+  const fs::path dir = fresh_dir("capacity");
+  const fs::path file = patched_scenario("peak-sale", dir, [](json& s) {
+    s["capacity"] = {{"start_tps", 50}, {"max_tps", 200}, {"factor", 2},
+                     {"step_s", 3},     {"bisect", 1},    {"forecast_tps", 75}};
+  });
+  const Result r = run_fusebox(
+      {"capacity", file.string(), "--quiet", "--out", (dir / "out").string()}, kRunTimeoutS);
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_NE(r.out.find("highest rate that held"), std::string::npos) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  const json& capacity = result["capacity"];
+  ASSERT_TRUE(capacity.is_object()) << result.dump(2);
+  EXPECT_GE(capacity["steps"].size(), 2U) << capacity.dump(2);
+  EXPECT_GE(capacity["max_tps_held"].get<double>(), 100) << capacity.dump(2);
+  EXPECT_DOUBLE_EQ(capacity["headroom"].get<double>(), capacity["max_tps_held"].get<double>() / 75);
+  EXPECT_TRUE(fs::exists(dir / "out" / "report.html"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "step-50" / "result.json")) << "each step keeps its run";
+}
+
 // Ctrl-C in the middle of a run: the runner stops what it started, by PID, and says so.
 TEST(RunCliTest, InterruptStopsEveryStartedPart) {
   const fs::path dir = fresh_dir("interrupt");
