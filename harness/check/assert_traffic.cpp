@@ -18,32 +18,13 @@ namespace {
   return stats.outcomes[static_cast<std::size_t>(outcome)];
 }
 
-// The names docs/SCENARIOS.md gives the outcomes that keep a success rate down.
-[[nodiscard]] std::string_view unhandled_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::rejected:
-      return "rejected";
-    case Outcome::failed:
-      return "failed";
-    case Outcome::http_error:
-      return "http_error";
-    case Outcome::transport_error:
-      return "transport_error";
-    case Outcome::timeout:
-      return "timeout";
-    default:
-      return "other";
-  }
-}
-
 // "95 rejected, 3 timeout": what kept the rate down.
 [[nodiscard]] std::string unhandled_breakdown(const WindowStats& stats) {
   std::vector<std::string> parts;
   for (const Outcome outcome : {Outcome::rejected, Outcome::failed, Outcome::http_error,
                                 Outcome::transport_error, Outcome::timeout}) {
     const std::uint64_t count = outcome_count(stats, outcome);
-    if (count > 0)
-      parts.push_back(format_count(count) + " " + std::string(unhandled_name(outcome)));
+    if (count > 0) parts.push_back(format_count(count) + " " + std::string(to_string(outcome)));
   }
   return join(parts, ", ");
 }

@@ -60,20 +60,16 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& ar
   return scenarios;
 }
 
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::ostringstream out;
-  out << std::put_time(&utc, "%Y%m%dT%H%M%SZ");
-  return out.str();
-}
-
 std::string replay_command(const Scenario& s, const RunCommandOptions& o, std::uint64_t seed) {
   std::ostringstream out;
   out << "fusebox run " << s.file.generic_string() << " --mode " << o.mode << " --seed " << seed;
   if (o.time_scale != 1.0) out << " --time-scale " << o.time_scale;
   return out.str();
+}
+
+// --out, or a new folder under runs/ (which git ignores) named by the UTC time.
+fs::path output_root(const RunCommandOptions& o) {
+  return o.out_dir.empty() ? fs::path("runs") / utc_now("%Y%m%dT%H%M%SZ") : fs::path(o.out_dir);
 }
 
 RunOptions run_options(const RunCommandOptions& o, const Scenario& played, const fs::path& dir) {
@@ -160,7 +156,7 @@ int run_scenarios(const RunCommandOptions& o, std::ostream& out, std::ostream& e
       return kExitBadInput;
     }
   }
-  const fs::path root = o.out_dir.empty() ? fs::path("runs") / utc_stamp() : fs::path(o.out_dir);
+  const fs::path root = output_root(o);
   const bool suite = scenarios->size() > 1;
   install_stop_handlers();
 
@@ -200,7 +196,7 @@ int capacity_scenario(const RunCommandOptions& o, std::ostream& out, std::ostrea
   if (!scenarios) return kExitBadInput;
   const Scenario& played = scenarios->front();
   const Scenario s = o.time_scale == 1.0 ? played : played.scaled(o.time_scale);
-  const fs::path root = o.out_dir.empty() ? fs::path("runs") / utc_stamp() : fs::path(o.out_dir);
+  const fs::path root = output_root(o);
   install_stop_handlers();
   RunOptions run = run_options(o, played, root);
   run.replay_command = "fusebox capacity " + played.file.generic_string();

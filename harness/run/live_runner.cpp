@@ -100,15 +100,6 @@ void start_gateway(const Scenario& s, const RunOptions& o, std::uint64_t seed, c
   parts.api = parse_http_url(api);
 }
 
-std::string iso_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::ostringstream out;
-  out << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
-  return out.str();
-}
-
 // Merchant ids must be unique across runs against a long-running gateway: the scenario's
 // name, the seed and the start second.
 std::string id_prefix(const Scenario& s, std::uint64_t seed) {
@@ -135,6 +126,7 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   const Scenario s = o.constant_tps ? with_constant_load(played, *o.constant_tps) : played;
   const std::uint64_t seed = o.seed.value_or(s.seed);
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::string started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
   fs::create_directories(o.out_dir);
   Parts parts;
   start_simulator(s, o, seed, o.out_dir, parts);
@@ -181,7 +173,7 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   record.alerts = observation.alerts;
   record.checker = &report;
   record.assertions = evaluate(observation);
-  record.started_at = iso_now();
+  record.started_at = started_at;
   record.replay = o.replay_command;
   record.problems = player.errors();
   record.interrupted = stop.load();

@@ -1,9 +1,23 @@
 #include "timeline.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <exception>
+#include <iomanip>
+#include <sstream>
+
+#include "fusebox/harness/runner.hpp"
 
 namespace fusebox::harness {
+
+std::string utc_now(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::ostringstream out;
+  out << std::put_time(&utc, format);
+  return out.str();
+}
 
 RunClock RunClock::starting_in(std::chrono::milliseconds delay) {
   RunClock clock;

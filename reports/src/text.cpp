@@ -77,34 +77,11 @@ std::string display(const nlohmann::json& value, int max_decimals) {
   }
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+namespace {
 
-std::string xml_escape(std::string_view text) {
+// HTML and XML escape alike but for the apostrophe (&apos; is not HTML 4) and control
+// characters, which XML forbids (and whose newlines attribute normalisation would eat).
+std::string escape_markup(std::string_view text, bool xml) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
@@ -123,21 +100,20 @@ std::string xml_escape(std::string_view text) {
         out += "&quot;";
         break;
       case '\'':
-        out += "&apos;";
+        out += xml ? "&apos;" : "&#39;";
         break;
-      // Kept as references so attribute-value normalisation cannot turn them into spaces.
       case '\n':
-        out += "&#10;";
-        break;
       case '\r':
-        out += "&#13;";
-        break;
       case '\t':
-        out += "&#9;";
+        if (xml) {
+          out += "&#" + std::to_string(byte) + ";";
+        } else {
+          out += c;
+        }
         break;
       default:
-        if (byte < 0x20 || byte == 0x7f) {
-          out += "\xEF\xBF\xBD";
+        if (xml && (byte < 0x20 || byte == 0x7f)) {
+          out += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 cannot carry it at all
         } else {
           out += c;
         }
@@ -145,6 +121,12 @@ std::string xml_escape(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string html_escape(std::string_view text) { return escape_markup(text, false); }
+
+std::string xml_escape(std::string_view text) { return escape_markup(text, true); }
 
 std::string script_safe_json(const nlohmann::json& value) {
   const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

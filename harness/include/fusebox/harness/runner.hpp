@@ -32,6 +32,10 @@ struct RunOptions {
   std::optional<double> constant_tps;
 };
 
+// The current UTC time in a strftime format: "%Y-%m-%dT%H:%M:%SZ" for results,
+// "%Y%m%dT%H%M%SZ" for folder names.
+[[nodiscard]] std::string utc_now(const char* format);
+
 // Thrown when a run cannot start or its parts misbehave (a process that does not become
 // ready, an API that refuses the harness): the CLI prints it and exits 2.
 class RunError : public std::runtime_error {
