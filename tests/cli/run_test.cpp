@@ -227,6 +227,40 @@ TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
   EXPECT_TRUE(fs::exists(dir / "out" / "step-50" / "result.json")) << "each step keeps its run";
 }
 
+// A user's own parts: the run drives a simulator and a gateway it did not start, and leaves
+// them running.
+TEST(RunCliTest, RunDrivesPartsItDidNotStart) {
+  const fs::path dir = fresh_dir("external");
+  const pid_t simulator = spawn_fusebox({"simulator"}, dir / "sim_out", dir / "sim_err");
+  ASSERT_NE(simulator, 0);
+  const std::string sim_ready = wait_for_ready_line(dir / "sim_out");
+  ASSERT_FALSE(sim_ready.empty()) << slurp(dir / "sim_err");
+  const std::string control = json::parse(sim_ready)["control"];
+  const pid_t gateway = spawn_fusebox({"gateway", "--simulator", control, "--admin-token", "t0ken"},
+                                      dir / "gw_out", dir / "gw_err");
+  ASSERT_NE(gateway, 0);
+  const std::string gw_ready = wait_for_ready_line(dir / "gw_out");
+  std::string api;
+  if (!gw_ready.empty()) api = json::parse(gw_ready)["api"];
+  Result r;
+  if (!api.empty()) {
+    r = run_fusebox(
+        {"run", (kScenarios / "smoke.json").string(), "--time-scale", "0.3", "--quiet", "--gateway",
+         api, "--simulator", control, "--admin-token", "t0ken", "--out", (dir / "out").string()},
+        kRunTimeoutS);
+  }
+  EXPECT_EQ(kill(gateway, 0), 0) << "the run must leave a gateway it did not start running";
+  EXPECT_EQ(stop(gateway), 0) << slurp(dir / "gw_err");
+  EXPECT_EQ(stop(simulator), 0) << slurp(dir / "sim_err");
+  ASSERT_FALSE(api.empty()) << slurp(dir / "gw_err");
+  EXPECT_NE(r.exit_code, 2) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  ASSERT_TRUE(result.is_object()) << context(r);
+  EXPECT_GT(result["load"]["sent"].get<int>(), 500) << result["load"].dump();
+  EXPECT_EQ(result["checker"]["violation_count"], 0) << result["checker"].dump(2);
+  EXPECT_FALSE(fs::exists(dir / "out" / "gateway.log")) << "it started no gateway of its own";
+}
+
 // Ctrl-C in the middle of a run: the runner stops what it started, by PID, and says so.
 TEST(RunCliTest, InterruptStopsEveryStartedPart) {
   const fs::path dir = fresh_dir("interrupt");
