@@ -67,6 +67,17 @@ std::string replay_command(const Scenario& s, const RunCommandOptions& o, std::u
   return out.str();
 }
 
+// The parts are started from this very binary. If it was rebuilt while a suite plays, the
+// kernel names the old file "... (deleted)": the new one at the same path is what can start.
+fs::path own_binary() {
+  std::string path = fs::read_symlink("/proc/self/exe").string();
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.ends_with(deleted)) {
+    path.erase(path.size() - deleted.size());
+  }
+  return path;
+}
+
 // --out, or a new folder under runs/ (which git ignores) named by the UTC time.
 fs::path output_root(const RunCommandOptions& o) {
   return o.out_dir.empty() ? fs::path("runs") / utc_now("%Y%m%dT%H%M%SZ") : fs::path(o.out_dir);
@@ -80,7 +91,7 @@ RunOptions run_options(const RunCommandOptions& o, const Scenario& played, const
   run.gateway_url = o.gateway_url;
   run.simulator_url = o.simulator_url;
   run.admin_token = o.admin_token;
-  run.fusebox_binary = fs::read_symlink("/proc/self/exe");
+  run.fusebox_binary = own_binary();
   run.status_line = !o.quiet && isatty(STDERR_FILENO) == 1;
   run.replay_command = replay_command(played, o, o.seed.value_or(played.seed));
   return run;

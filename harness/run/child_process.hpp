@@ -32,6 +32,7 @@ class ChildProcess {
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status (or -signal).
   int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
   [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
 
  private:
   [[nodiscard]] std::string log_tail() const;

@@ -119,6 +119,40 @@ Scenario with_constant_load(Scenario s, double tps) {
   return s;
 }
 
+// The parts' deaths are findings, not start-up failures: a gateway that crashes under a
+// fault has failed the scenario.
+void note_dead_parts(Parts& parts, std::vector<std::string>& problems) {
+  for (auto* child : {parts.gateway.get(), parts.simulator.get()}) {
+    if (child != nullptr && !child->alive()) {
+      problems.push_back(child->name() + " exited during the run (status " +
+                         std::to_string(child->stop()) + "); see its log beside the result");
+    }
+  }
+}
+
+// After the settle period: the books, the checker and the verdicts. A part that no longer
+// answers leaves the checker empty and the run failed, with the reason among the problems.
+void judge(const Scenario& s, const Recorder& recorder, Observer& observer, const RunClock& clock,
+           RunRecord& record, CheckReport& report) {
+  Observation observation;
+  observation.scenario = &s;
+  observation.recorder = &recorder;
+  try {
+    report = observer.final_check(recorder, clock.epoch_ms(s.duration_s));
+  } catch (const RunError& e) {
+    record.problems.push_back(std::string("could not read the books at the end: ") + e.what());
+  }
+  observation.checker = &report;
+  observation.breaker_events = observer.breaker_events();
+  observation.alerts = observer.alerts();
+  observation.probes = observer.probes();
+  record.ticks = observer.ticks(timeline_seconds(s));
+  record.breaker_events = observation.breaker_events;
+  record.alerts = observation.alerts;
+  record.checker = &report;
+  record.assertions = evaluate(observation);
+}
+
 }  // namespace
 
 json run_live(const Scenario& played, const RunOptions& o, const std::atomic<bool>& stop,
@@ -126,7 +160,12 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   const Scenario s = o.constant_tps ? with_constant_load(played, *o.constant_tps) : played;
   const std::uint64_t seed = o.seed.value_or(s.seed);
   const auto wall_start = std::chrono::steady_clock::now();
-  const std::string started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  RunRecord record;
+  record.scenario = &s;
+  record.seed = seed;
+  record.time_scale = o.time_scale;
+  record.replay = o.replay_command;
+  record.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
   fs::create_directories(o.out_dir);
   Parts parts;
   start_simulator(s, o, seed, o.out_dir, parts);
@@ -154,28 +193,11 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   observer.end_status_line();
   generator.fetch_final_statuses(stop);
 
-  Observation observation;
-  observation.scenario = &s;
-  observation.recorder = &recorder;
-  const CheckReport report = observer.final_check(recorder, clock.epoch_ms(s.duration_s));
-  observation.checker = &report;
-  observation.breaker_events = observer.breaker_events();
-  observation.alerts = observer.alerts();
-  observation.probes = observer.probes();
-
-  RunRecord record;
-  record.scenario = &s;
-  record.seed = seed;
-  record.time_scale = o.time_scale;
   record.recorder = &recorder;
-  record.ticks = observer.ticks(timeline_seconds(s));
-  record.breaker_events = observation.breaker_events;
-  record.alerts = observation.alerts;
-  record.checker = &report;
-  record.assertions = evaluate(observation);
-  record.started_at = started_at;
-  record.replay = o.replay_command;
   record.problems = player.errors();
+  note_dead_parts(parts, record.problems);
+  CheckReport report;
+  judge(s, recorder, observer, clock, record, report);
   record.interrupted = stop.load();
   if (record.interrupted) record.problems.push_back("interrupted before the run's end");
   if (!o.simulator_url.empty()) observer.clear_faults();

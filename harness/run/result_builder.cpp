@@ -202,7 +202,9 @@ std::size_t timeline_seconds(const Scenario& scenario) {
 
 json build_result(const RunRecord& r) {
   const Scenario& s = *r.scenario;
-  bool passed = !r.interrupted;
+  // A run that did not play as written (a fault not applied, a part that died, an
+  // interruption) proves nothing either way: it does not pass.
+  bool passed = !r.interrupted && r.problems.empty();
   json assertions = json::array();
   for (const AssertionResult& a : r.assertions) {
     passed = passed && a.passed;
