@@ -45,6 +45,20 @@ fs::path patched_scenario(const std::string& name, const fs::path& dir,
   return path;
 }
 
+// Latency, throughput and lateness are measured by the main job and bench/, never asserted by
+// a test (CI shares 2 cores between parallel tests and sanitizers): tests keep the
+// assertions about behaviour.
+void drop_timing_assertions(json& scenario) {
+  json kept = json::array();
+  for (const json& a : scenario["assertions"]) {
+    const std::string kind = a.value("kind", "");
+    if (kind != "latency" && kind != "tps" && kind != "late_sends" && kind != "fail_fast") {
+      kept.push_back(a);
+    }
+  }
+  scenario["assertions"] = kept;
+}
+
 const json* find_assertion(const json& result, const std::string& kind) {
   for (const json& a : result["assertions"]) {
     if (a.value("kind", "") == kind) return &a;
@@ -73,7 +87,7 @@ void expect_smoke_result(const json& result, const Result& run) {
   EXPECT_EQ(result["seed"], 1);
   EXPECT_EQ(result["passed"], true);
   EXPECT_DOUBLE_EQ(result["duration_s"].get<double>(), 8.0) << "20 s played at 0.4";
-  ASSERT_EQ(result["assertions"].size(), 7U);
+  ASSERT_EQ(result["assertions"].size(), 4U) << "smoke's assertions less the timing ones";
   for (const json& a : result["assertions"]) {
     EXPECT_TRUE(a["passed"].get<bool>()) << a.dump();
     for (const char* field : {"name", "expected", "observed"})
@@ -138,9 +152,10 @@ TEST(RunCliTest, ABadScenarioIsRefusedBeforeAnythingStarts) {
 // One smoke run (ctest starts every test in its own process, so one run serves all checks).
 TEST(RunCliTest, SmokeRunPassesAndWritesEveryOutput) {
   const fs::path dir = fresh_dir("smoke");
-  const Result run = run_fusebox({"run", (kScenarios / "smoke.json").string(), "--time-scale",
-                                  "0.4", "--quiet", "--out", (dir / "out").string()},
-                                 kRunTimeoutS);
+  const fs::path file = patched_scenario("smoke", dir, drop_timing_assertions);
+  const Result run = run_fusebox(
+      {"run", file.string(), "--time-scale", "0.4", "--quiet", "--out", (dir / "out").string()},
+      kRunTimeoutS);
   EXPECT_EQ(run.exit_code, 0) << context(run);
   EXPECT_NE(run.out.find("PASS smoke (seed 1)"), std::string::npos) << context(run);
   {
@@ -210,8 +225,9 @@ TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
 TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
   const fs::path dir = fresh_dir("capacity");
   const fs::path file = patched_scenario("peak-sale", dir, [](json& s) {
-    s["capacity"] = {{"start_tps", 50}, {"max_tps", 200}, {"factor", 2},
-                     {"step_s", 3},     {"bisect", 1},    {"forecast_tps", 75}};
+    drop_timing_assertions(s);
+    s["capacity"] = {{"start_tps", 25}, {"max_tps", 100}, {"factor", 2},
+                     {"step_s", 3},     {"bisect", 1},    {"forecast_tps", 40}};
   });
   const Result r = run_fusebox(
       {"capacity", file.string(), "--quiet", "--out", (dir / "out").string()}, kRunTimeoutS);
@@ -220,11 +236,11 @@ TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
   const json result = read_json(dir / "out" / "result.json");
   const json& capacity = result["capacity"];
   ASSERT_TRUE(capacity.is_object()) << result.dump(2);
-  EXPECT_GE(capacity["steps"].size(), 2U) << capacity.dump(2);
-  EXPECT_GE(capacity["max_tps_held"].get<double>(), 100) << capacity.dump(2);
-  EXPECT_DOUBLE_EQ(capacity["headroom"].get<double>(), capacity["max_tps_held"].get<double>() / 75);
+  ASSERT_EQ(capacity["steps"].size(), 3U) << "25, 50 and 100 TPS\n" << capacity.dump(2);
+  EXPECT_DOUBLE_EQ(capacity["max_tps_held"].get<double>(), 100) << capacity.dump(2);
+  EXPECT_DOUBLE_EQ(capacity["headroom"].get<double>(), 2.5);
   EXPECT_TRUE(fs::exists(dir / "out" / "report.html"));
-  EXPECT_TRUE(fs::exists(dir / "out" / "step-50" / "result.json")) << "each step keeps its run";
+  EXPECT_TRUE(fs::exists(dir / "out" / "step-25" / "result.json")) << "each step keeps its run";
 }
 
 // A user's own parts: the run drives a simulator and a gateway it did not start, and leaves
