@@ -123,9 +123,21 @@ const GatewayRefund* Books::refund(std::string_view refund_id) const {
   return found.empty() ? nullptr : &in.refunds[found.front()];
 }
 
-const SeenOrder* Books::seen(std::string_view merchant_order_id) const {
-  auto found = seen_by_merchant.find(merchant_order_id);
-  return found.empty() ? nullptr : &in.seen[found.front()];
+void Books::for_each_seen(const std::function<void(const SeenOrder&)>& visit) const {
+  for (const SeenOrder& order : in.seen)
+    visit(order);
+  if (in.seen_source != nullptr) in.seen_source->for_each(visit);
+}
+
+std::vector<SeenOrder> Books::seen_of(std::string_view merchant_order_id) const {
+  std::vector<SeenOrder> out;
+  for (std::uint32_t i : seen_by_merchant.find(merchant_order_id))
+    out.push_back(in.seen[i]);
+  if (in.seen_source != nullptr && !merchant_order_id.empty()) {
+    if (std::optional<SeenOrder> found = in.seen_source->find(merchant_order_id))
+      out.push_back(std::move(*found));
+  }
+  return out;
 }
 
 void Findings::add(Draft draft, std::optional<Difference> difference) {

@@ -47,10 +47,28 @@ nlohmann::json row_json(const LedgerRow& row) {
   return out;
 }
 
+// The statuses as folded while the run went: the count, first, first final, the first later
+// one that differs from it, and the last (absent keys: no such answer).
+nlohmann::json statuses_json(const SeenOrder& seen) {
+  nlohmann::json out{{"count", seen.status_count}};
+  if (seen.status_count == 0) return out;
+  out["first"] = seen.first_status;
+  if (seen.first_final_answer != 0) {
+    out["first_final"] = seen.first_final_status;
+    out["first_final_answer"] = seen.first_final_answer;
+  }
+  if (seen.changed_answer != 0) {
+    out["changed"] = seen.changed_status;
+    out["changed_answer"] = seen.changed_answer;
+  }
+  out["last"] = seen.last_status;
+  return out;
+}
+
 nlohmann::json seen_json(const SeenOrder& seen) {
   return {{"merchant_order_id", seen.merchant_order_id},
           {"payment_ids", seen.payment_ids},
-          {"statuses", seen.statuses},
+          {"statuses", statuses_json(seen)},
           {"amount", seen.amount}};
 }
 
@@ -109,9 +127,8 @@ nlohmann::json history_of(const Books& books, const Draft& draft) {
     ledger_rows += books.ledger_by_order.find(id).size();
   }
   nlohmann::json seen = nlohmann::json::array();
-  for (std::uint32_t i : books.seen_by_merchant.find(merchant_order_id)) {
-    seen.push_back(seen_json(books.in.seen[i]));
-  }
+  for (const SeenOrder& order : books.seen_of(merchant_order_id))
+    seen.push_back(seen_json(order));
   nlohmann::json out{{"gateway", std::move(gateway)},
                      {"gateway_refunds", std::move(refunds)},
                      {"ledger", ledger_of(books, payment_ids)},

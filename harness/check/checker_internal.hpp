@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -90,7 +91,9 @@ struct Books {
 
   [[nodiscard]] const GatewayPayment* payment(std::string_view payment_id) const;
   [[nodiscard]] const GatewayRefund* refund(std::string_view refund_id) const;
-  [[nodiscard]] const SeenOrder* seen(std::string_view merchant_order_id) const;
+  // Every seen order, from the input list and then the input source.
+  void for_each_seen(const std::function<void(const SeenOrder&)>& visit) const;
+  [[nodiscard]] std::vector<SeenOrder> seen_of(std::string_view merchant_order_id) const;
 
   const CheckInput& in;
   GroupIndex payments_by_id, payments_by_merchant;

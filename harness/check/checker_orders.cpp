@@ -12,10 +12,6 @@
 namespace fusebox::harness::detail {
 namespace {
 
-bool is_final(std::string_view status) {
-  return status == "SUCCEEDED" || status == "FAILED" || status == "CLOSED";
-}
-
 std::string join(const std::set<std::string_view>& items) {
   std::string out;
   for (std::string_view item : items) {
@@ -49,22 +45,18 @@ const GatewayPayment* gateway_record(const Books& books, const SeenOrder& seen) 
 
 // What went wrong with a final status once it was answered, or empty.
 std::string absorbing_problem(const SeenOrder& seen, const GatewayPayment* gateway) {
-  const auto first_final = std::find_if(seen.statuses.begin(), seen.statuses.end(),
-                                        [](const std::string& s) { return is_final(s); });
-  if (first_final == seen.statuses.end()) return {};
+  if (seen.first_final_answer == 0) return {};
   std::string problem;
-  const auto changed = std::find_if(first_final + 1, seen.statuses.end(),
-                                    [&](const std::string& s) { return s != *first_final; });
-  if (changed != seen.statuses.end()) {
-    problem = "answered " + *first_final + " (answer " +
-              std::to_string(first_final - seen.statuses.begin() + 1) + " of " +
-              std::to_string(seen.statuses.size()) + "), later " + *changed + " (answer " +
-              std::to_string(changed - seen.statuses.begin() + 1) + ")";
+  if (seen.changed_answer != 0) {
+    problem = "answered " + seen.first_final_status + " (answer " +
+              std::to_string(seen.first_final_answer) + " of " + std::to_string(seen.status_count) +
+              "), later " + seen.changed_status + " (answer " +
+              std::to_string(seen.changed_answer) + ")";
   }
-  if (gateway == nullptr || gateway->status != *first_final) {
+  if (gateway == nullptr || gateway->status != seen.first_final_status) {
     if (!problem.empty()) problem += "; ";
     problem +=
-        "answered " + *first_final + ", but the gateway's books " +
+        "answered " + seen.first_final_status + ", but the gateway's books " +
         (gateway == nullptr ? std::string("have no such payment") : "now say " + gateway->status);
   }
   return problem;
@@ -91,15 +83,14 @@ void check_merchant_orders(const Books& books, Findings& findings) {
                            "): one merchant order must map to one payment",
                        "", merchant_order_id});
   }
-  for (const SeenOrder& seen : books.in.seen)
-    check_distinct_payment_ids(seen, findings);
+  books.for_each_seen([&](const SeenOrder& seen) { check_distinct_payment_ids(seen, findings); });
 }
 
 void check_seen_statuses(const Books& books, Findings& findings) {
-  for (const SeenOrder& seen : books.in.seen) {
+  books.for_each_seen([&](const SeenOrder& seen) {
     const GatewayPayment* gateway = gateway_record(books, seen);
     std::string problem = absorbing_problem(seen, gateway);
-    if (problem.empty()) continue;
+    if (problem.empty()) return;
     const std::string payment_id = gateway != nullptr          ? gateway->payment_id
                                    : !seen.payment_ids.empty() ? seen.payment_ids.front()
                                                                : std::string();
@@ -109,7 +100,7 @@ void check_seen_statuses(const Books& books, Findings& findings) {
                        "merchant order " + seen.merchant_order_id + ": " + problem +
                            ": a final state must never change",
                        payment_id, seen.merchant_order_id});
-  }
+  });
 }
 
 void check_closed_spans(const Books& books, Findings& findings) {

@@ -1,5 +1,8 @@
 // Request bodies and answer classification for the merchant API (docs/GATEWAY.md).
 
+#include <array>
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "load_internal.hpp"
@@ -8,11 +11,15 @@ namespace fusebox::harness {
 
 namespace {
 
-std::string quoted(const std::string& text) { return nlohmann::json(text).dump(); }
-
 std::string string_field(const nlohmann::json& object, const char* name) {
   const auto it = object.find(name);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+void append_number(std::string& out, std::int64_t value) {
+  std::array<char, 24> digits{};
+  const auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
 }
 
 // A FAILED pay or refund: did the channel say no, did the gateway fail fast, or neither?
@@ -37,50 +44,137 @@ bool expected_refusal(int http_status, const std::string& code, bool conflict_pr
 
 }  // namespace
 
+void append_json_string(std::string& out, std::string_view text) {
+  // Anything beyond ASCII goes through nlohmann, which also refuses invalid UTF-8.
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out += nlohmann::json(std::string(text)).dump();
+      return;
+    }
+  }
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          constexpr std::string_view hex = "0123456789abcdef";
+          const auto byte = static_cast<unsigned char>(c);
+          out += "\\u00";
+          out += hex[byte >> 4];
+          out += hex[byte & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_pay_body(std::string& out, std::string_view merchant_order_id, std::int64_t amount,
+                     std::string_view currency, const LoadTarget& target) {
+  out += "{\"merchant_order_id\":";
+  append_json_string(out, merchant_order_id);
+  out += ",\"amount\":";
+  append_number(out, amount);
+  out += ",\"currency\":";
+  append_json_string(out, currency);
+  out += ",\"method\":";
+  append_json_string(out, target.method);
+  if (!target.channel.empty()) {
+    out += ",\"channel\":";
+    append_json_string(out, target.channel);
+  }
+  out += '}';
+}
+
+void append_refund_body(std::string& out, std::string_view payment_id,
+                        std::string_view merchant_refund_id, std::int64_t amount) {
+  out += "{\"payment_id\":";
+  append_json_string(out, payment_id);
+  out += ",\"merchant_refund_id\":";
+  append_json_string(out, merchant_refund_id);
+  out += ",\"amount\":";
+  append_number(out, amount);
+  out += '}';
+}
+
 std::string pay_body(const std::string& merchant_order_id, std::int64_t amount,
                      const std::string& currency, const LoadTarget& target) {
-  std::string body = "{\"merchant_order_id\":" + quoted(merchant_order_id) +
-                     ",\"amount\":" + std::to_string(amount) + ",\"currency\":" + quoted(currency) +
-                     ",\"method\":" + quoted(target.method);
-  if (!target.channel.empty()) body += ",\"channel\":" + quoted(target.channel);
-  body += '}';
+  std::string body;
+  append_pay_body(body, merchant_order_id, amount, currency, target);
   return body;
 }
 
 std::string refund_body(const std::string& payment_id, const std::string& merchant_refund_id,
                         std::int64_t amount) {
-  return "{\"payment_id\":" + quoted(payment_id) +
-         ",\"merchant_refund_id\":" + quoted(merchant_refund_id) +
-         ",\"amount\":" + std::to_string(amount) + '}';
+  std::string body;
+  append_refund_body(body, payment_id, merchant_refund_id, amount);
+  return body;
+}
+
+AnswerFields json_answer_fields(std::string_view body) {
+  AnswerFields fields;
+  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object()) return fields;
+  fields.object = true;
+  if (const auto error = json.find("error"); error != json.end() && error->is_object()) {
+    fields.error_code = string_field(*error, "code");
+  }
+  fields.status = string_field(json, "status");
+  fields.failure_code = string_field(json, "failure_code");
+  fields.channel = string_field(json, "channel");
+  fields.payment_id = string_field(json, "payment_id");
+  fields.merchant_order_id = string_field(json, "merchant_order_id");
+  if (const auto it = json.find("amount"); it != json.end() && it->is_number_integer()) {
+    fields.amount = it->get<std::int64_t>();
+  }
+  return fields;
 }
 
 ParsedAnswer classify_answer(Op op, int http_status, std::string_view body, bool conflict_probe) {
   ParsedAnswer parsed;
-  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-  const bool object = json.is_object();
+  AnswerFields fields;
+  if (scan_answer(body, fields) == ScanResult::too_deep) fields = json_answer_fields(body);
   if (http_status < 200 || http_status >= 300) {
-    if (object && json.contains("error") && json["error"].is_object()) {
-      parsed.error_code = string_field(json["error"], "code");
-    }
+    parsed.error_code = std::move(fields.error_code);
     parsed.outcome = expected_refusal(http_status, parsed.error_code, conflict_probe)
                          ? Outcome::refused
                          : Outcome::http_error;
     return parsed;
   }
-  if (!object) {
+  if (!fields.object) {
     parsed.outcome = Outcome::transport_error;  // a 2xx that is not the promised JSON
     return parsed;
   }
-  parsed.status = string_field(json, "status");
-  parsed.channel = string_field(json, "channel");
-  parsed.merchant_order_id = string_field(json, "merchant_order_id");
-  if (op != Op::refund) parsed.payment_id = string_field(json, "payment_id");
-  if (const auto it = json.find("amount"); it != json.end() && it->is_number_integer()) {
-    parsed.amount = it->get<std::int64_t>();
-  }
+  parsed.status = std::move(fields.status);
+  parsed.channel = std::move(fields.channel);
+  parsed.merchant_order_id = std::move(fields.merchant_order_id);
+  if (op != Op::refund) parsed.payment_id = std::move(fields.payment_id);
+  parsed.amount = fields.amount;
   if (op == Op::query || op == Op::close) return parsed;  // a 200 is the answer asked for
   if (parsed.status == "FAILED") {
-    parsed.outcome = failed_outcome(string_field(json, "failure_code"));
+    parsed.outcome = failed_outcome(fields.failure_code);
   } else if (parsed.status.empty()) {
     parsed.outcome = Outcome::transport_error;
   }

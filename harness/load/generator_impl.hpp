@@ -31,8 +31,16 @@ struct Pending {
   PlannedRequest planned;  // op after fallback; at_ns is the planned instant
   std::string merchant_order_id, payment_id, channel, expected_payment_id;
   std::int64_t amount = 0;
+  std::uint64_t refund_number = 0;  // a refund's merchant_refund_id is "<id_prefix>-r<n>"
   http::verb verb = http::verb::post;
-  std::string target, body;
+};
+
+// A connection of the pool and the request it carries (kept here, not in a callback, so an
+// exchange copies nothing). Held by pointer: its address stays put as the pool grows.
+struct Slot {
+  std::unique_ptr<HttpConnection> connection;
+  Pending pending;
+  TimeNs sent_ns = 0;
 };
 
 [[nodiscard]] asio::ip::tcp::endpoint resolve(asio::io_context& io, const std::string& host,
@@ -45,9 +53,9 @@ struct LoadGenerator::Impl {
   GeneratorConfig config;
   Recorder& recorder;
   LoadStatus& status;
-  asio::io_context io;
+  asio::io_context io{1};  // one thread runs it: lets Asio skip some locking
   asio::ip::tcp::endpoint endpoint;
-  std::vector<std::unique_ptr<HttpConnection>> connections;
+  std::vector<std::unique_ptr<generator::Slot>> connections;
   std::vector<std::size_t> idle;  // indexes into connections, most recently used last
   std::deque<Pending> queue;
   ArrivalPlan plan;
@@ -62,6 +70,7 @@ struct LoadGenerator::Impl {
   OrderBook book{generator::kOrderBookSize};
   Rng picks;
   std::vector<LoadTarget> targets;
+  std::string target_scratch, body_scratch;  // what try_start sends, reused
 
   Impl(GeneratorConfig c, Recorder& r, LoadStatus& s)
       : config(std::move(c)),
@@ -94,8 +103,9 @@ struct LoadGenerator::Impl {
   void submit(Pending pending);
   [[nodiscard]] bool try_start(std::size_t connection, Pending& pending);
   void release(std::size_t connection);
-  void on_result(std::size_t connection, const Pending& pending, TimeNs sent_ns,
-                 ExchangeResult result);
+  void on_result(std::size_t connection, const ExchangeResult& result);
+  // The request line's target and the body of `pending`, into the scratch strings.
+  void write_request(const Pending& pending);
   void run_fetch(const std::atomic<bool>& stop_flag);
   // What each request is and what its answer means (generator_requests.cpp).
   [[nodiscard]] Pending resolve_planned(const PlannedRequest& planned);
@@ -107,8 +117,12 @@ struct LoadGenerator::Impl {
                     const std::string& channel, std::int64_t amount);
   [[nodiscard]] Pending probe_of(const Pending& first, Pending::Kind kind) const;
 
-  std::vector<Pending> fetches;  // fetch_final_statuses: every payment id seen
-  std::size_t fetch_next = 0;
+  // fetch_final_statuses: every payment id seen, read from the recorder a slice of positions at
+  // a time (a long run has millions; a full list would double the recorder's memory).
+  [[nodiscard]] bool next_fetch(Pending& out);
+  void refill_fetches();
+  std::vector<Pending> fetches;
+  std::size_t fetch_next = 0, fetch_position = 0;
 };
 
 }  // namespace fusebox::harness

@@ -3,6 +3,8 @@
 // orders and the idempotency probes.
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 
 #include "generator_impl.hpp"
@@ -29,9 +31,6 @@ Pending LoadGenerator::Impl::resolve_planned(const PlannedRequest& planned) {
     pending.merchant_order_id = config.id_prefix + "-" + std::to_string(++pays);
     pending.channel = target.channel;
     pending.amount = std::max<std::int64_t>(planned.amount_minor, 1);
-    pending.target = "/v1/payments";
-    pending.body =
-        pay_body(pending.merchant_order_id, pending.amount, config.load.currency, target);
     return pending;
   }
   pending.merchant_order_id = entry->merchant_order_id;
@@ -44,17 +43,46 @@ Pending LoadGenerator::Impl::resolve_planned(const PlannedRequest& planned) {
     const auto share = static_cast<std::int64_t>(
         std::llround(static_cast<double>(left) * picks.next_open_double()));
     pending.amount = std::clamp<std::int64_t>(share, 1, left);
-    pending.target = "/v1/refunds";
-    pending.body = refund_body(pending.payment_id,
-                               config.id_prefix + "-r" + std::to_string(++refunds), pending.amount);
+    pending.refund_number = ++refunds;
     book.reserve_refund(pending.payment_id, pending.amount);
   } else if (op == Op::query) {
     pending.verb = http::verb::get;
-    pending.target = "/v1/payments/" + pending.payment_id;
-  } else {
-    pending.target = "/v1/payments/" + pending.payment_id + "/close";
   }
   return pending;
+}
+
+// Pays (and their probes) and refunds carry a body; a query is a GET, a close an empty POST.
+void LoadGenerator::Impl::write_request(const Pending& pending) {
+  target_scratch.clear();
+  body_scratch.clear();
+  switch (pending.planned.op) {
+    case Op::pay: {
+      const LoadTarget& target = targets[pending.planned.target % targets.size()];
+      target_scratch = "/v1/payments";
+      append_pay_body(body_scratch, pending.merchant_order_id, pending.amount, config.load.currency,
+                      target);
+      return;
+    }
+    case Op::refund: {
+      target_scratch = "/v1/refunds";
+      std::array<char, 24> number{};
+      const auto written =
+          std::to_chars(number.data(), number.data() + number.size(), pending.refund_number);
+      std::string merchant_refund_id = config.id_prefix + "-r";
+      merchant_refund_id.append(number.data(), written.ptr);
+      append_refund_body(body_scratch, pending.payment_id, merchant_refund_id, pending.amount);
+      return;
+    }
+    case Op::query:
+      target_scratch = "/v1/payments/";
+      target_scratch += pending.payment_id;
+      return;
+    case Op::close:
+      target_scratch = "/v1/payments/";
+      target_scratch += pending.payment_id;
+      target_scratch += "/close";
+      return;
+  }
 }
 
 void LoadGenerator::Impl::handle(const Pending& pending, TimeNs sent_ns,
@@ -148,11 +176,7 @@ Pending LoadGenerator::Impl::probe_of(const Pending& first, Pending::Kind kind) 
   Pending probe = first;
   probe.kind = kind;
   probe.planned.at_ns = now_ns();
-  if (kind == Pending::Kind::conflict_probe) {
-    const LoadTarget& target = targets[first.planned.target % targets.size()];
-    probe.amount = first.amount + 1;
-    probe.body = pay_body(first.merchant_order_id, probe.amount, config.load.currency, target);
-  }
+  if (kind == Pending::Kind::conflict_probe) probe.amount = first.amount + 1;
   return probe;
 }
 

@@ -4,9 +4,14 @@
 // POSTs /v1/payments at a constant open-loop rate and prints one JSON line: the target and
 // achieved rate (successful answers per second of the run), p50/p99/max latency from the
 // planned send times, late sends and the outcome counts.
+//   fusebox_load_bench --recorder-orders N
+// No network: records N distinct orders (two statuses each, as a pay then a query would)
+// in a Recorder and prints how much its resident set grew, the checker's book of a long run,
+// and how much more it grew while every order was read back the way the checker reads them.
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -35,12 +40,53 @@ double number(const std::map<std::string, std::string>& flags, const std::string
   return it == flags.end() ? fallback : std::stod(it->second);
 }
 
+long rss_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+int recorder_orders(std::uint64_t orders) {
+  fusebox::harness::Recorder recorder({"wallet-a"}, {}, 600, 2);
+  const long before_kb = rss_kb();
+  for (std::uint64_t i = 0; i < orders; ++i) {
+    const std::string id = "run-7-" + std::to_string(i);
+    std::string payment_id = std::to_string(i);  // like the gateway's: "P000000000001"
+    payment_id.insert(0, payment_id.size() < 12 ? 12 - payment_id.size() : 0, '0').insert(0, "P");
+    recorder.on_order_status(id, payment_id, 100, "PROCESSING");
+    recorder.on_order_status(id, payment_id, 100, "SUCCEEDED");
+  }
+  const long filled_kb = rss_kb();
+  const double growth_mb = static_cast<double>(filled_kb - before_kb) / 1024.0;
+  // What the checker and the final fetch do at the end: read every order in place.
+  std::uint64_t ids = 0;
+  recorder.seen_source().for_each(
+      [&ids](const fusebox::harness::SeenOrder& order) { ids += order.payment_ids.size(); });
+  const double visit_growth_mb = static_cast<double>(rss_kb() - filled_kb) / 1024.0;
+  std::cout << nlohmann::json{{"orders", orders},
+                              {"rss_growth_mb", growth_mb},
+                              {"visit_rss_growth_mb", visit_growth_mb},
+                              {"payment_ids_visited", ids},
+                              {"bytes_per_order",
+                               growth_mb * 1024 * 1024 /
+                                   static_cast<double>(std::max<std::uint64_t>(orders, 1))}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   using namespace fusebox;
   using namespace fusebox::harness;
   const auto flags = parse_flags(argc, argv);
+  if (flags.contains("recorder-orders")) {
+    return recorder_orders(static_cast<std::uint64_t>(number(flags, "recorder-orders", 0)));
+  }
   LoadPhase phase;
   phase.for_s = number(flags, "duration", 10);
   phase.tps = number(flags, "tps", 1000);

@@ -100,8 +100,8 @@ void LoadGenerator::Impl::abort_all() {
     result.error = "stopped";
     handle(pending, -1, result);
   }
-  for (const auto& connection : connections)
-    connection->close();
+  for (const auto& slot : connections)
+    slot->connection->close();
   maybe_finish();
 }
 
@@ -111,13 +111,20 @@ void LoadGenerator::Impl::maybe_finish() {
   finished = true;
   tick_timer.cancel();
   plan_timer.cancel();
+  for (const auto& slot : connections)
+    slot->connection->stop_timer();
 }
 
 void LoadGenerator::Impl::submit(Pending pending) {
   if (stopping) return;
   if (idle.empty() && connections.size() < max_connections) {
-    connections.push_back(std::make_unique<HttpConnection>(io, endpoint, config.host));
-    idle.push_back(connections.size() - 1);
+    const std::size_t index = connections.size();
+    auto slot = std::make_unique<generator::Slot>();
+    slot->connection = std::make_unique<HttpConnection>(
+        io, endpoint, config.host,
+        [this, index](const ExchangeResult& result) { on_result(index, result); });
+    connections.push_back(std::move(slot));
+    idle.push_back(index);
   }
   if (!idle.empty()) {
     const std::size_t connection = idle.back();
@@ -158,13 +165,11 @@ bool LoadGenerator::Impl::try_start(std::size_t connection, Pending& pending) {
   }
   ++in_flight;
   status.in_flight.fetch_add(1, std::memory_order_relaxed);
-  std::string target = pending.target;
-  std::string body = pending.body;
-  connections[connection]->exchange(
-      pending.verb, std::move(target), std::move(body), at(deadline_ns),
-      [this, connection, sent = now, request = std::move(pending)](ExchangeResult result) {
-        on_result(connection, request, sent, std::move(result));
-      });
+  generator::Slot& slot = *connections[connection];
+  write_request(pending);
+  slot.pending = std::move(pending);
+  slot.sent_ns = now;
+  slot.connection->exchange(slot.pending.verb, target_scratch, body_scratch, at(deadline_ns));
   return true;
 }
 
@@ -177,16 +182,21 @@ void LoadGenerator::Impl::release(std::size_t connection) {
   idle.push_back(connection);
 }
 
-void LoadGenerator::Impl::on_result(std::size_t connection, const Pending& pending, TimeNs sent_ns,
-                                    ExchangeResult result) {
+// The slot's request stays in place while it is handled: the connection is not released (so
+// not reused) until afterwards.
+void LoadGenerator::Impl::on_result(std::size_t connection, const ExchangeResult& result) {
   --in_flight;
   status.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  const generator::Slot& slot = *connections[connection];
+  const Pending& pending = slot.pending;
   if (stopping && result.kind != ExchangeResult::Kind::answered) {
-    result.kind = ExchangeResult::Kind::timeout;  // abandoned at the stop
+    ExchangeResult abandoned = result;
+    abandoned.kind = ExchangeResult::Kind::timeout;  // abandoned at the stop
+    handle(pending, slot.sent_ns, abandoned);
+  } else {
+    handle(pending, slot.sent_ns, result);
   }
-  handle(pending, sent_ns, result);
-  if (pending.kind == Pending::Kind::final_fetch && fetch_next < fetches.size()) {
-    Pending fetch = fetches[fetch_next++];
+  if (Pending fetch; pending.kind == Pending::Kind::final_fetch && next_fetch(fetch)) {
     fetch.planned.at_ns = now_ns();
     submit(std::move(fetch));
   }
@@ -199,22 +209,9 @@ void LoadGenerator::Impl::run_fetch(const std::atomic<bool>& stop_flag) {
   stopping = false;
   finished = false;
   plan_done = true;
-  for (const SeenOrder& order : recorder.seen_orders()) {
-    for (const std::string& payment_id : order.payment_ids) {
-      Pending fetch;
-      fetch.kind = Pending::Kind::final_fetch;
-      fetch.planned.op = Op::query;
-      fetch.merchant_order_id = order.merchant_order_id;
-      fetch.payment_id = payment_id;
-      fetch.amount = order.amount;
-      fetch.verb = http::verb::get;
-      fetch.target = "/v1/payments/" + payment_id;
-      fetches.push_back(std::move(fetch));
-    }
-  }
   // Keep at most `connections` in flight: each answer starts the next fetch.
-  while (fetch_next < fetches.size() && fetch_next < max_connections) {
-    Pending fetch = fetches[fetch_next++];
+  Pending fetch;
+  for (std::size_t started = 0; started < max_connections && next_fetch(fetch); ++started) {
     fetch.planned.at_ns = now_ns();
     submit(std::move(fetch));
   }
@@ -229,6 +226,38 @@ void LoadGenerator::Impl::run_fetch(const std::atomic<bool>& stop_flag) {
   io.restart();
   fetches.clear();
   fetch_next = 0;
+  fetch_position = 0;
+}
+
+// Refills the buffer whenever it runs dry, so "a fetch remains" is just fetch_next < size.
+bool LoadGenerator::Impl::next_fetch(Pending& out) {
+  refill_fetches();
+  if (fetch_next == fetches.size()) return false;
+  out = std::move(fetches[fetch_next++]);
+  refill_fetches();
+  return true;
+}
+
+void LoadGenerator::Impl::refill_fetches() {
+  constexpr std::size_t kSlice = 1024;
+  const SeenSource& seen = recorder.seen_source();
+  while (fetch_next == fetches.size() && fetch_position < seen.positions()) {
+    fetches.clear();
+    fetch_next = 0;
+    const std::size_t to = fetch_position + kSlice;
+    seen.for_each_in(fetch_position, to, [this](const SeenOrder& order) {
+      for (const std::string& payment_id : order.payment_ids) {
+        Pending& fetch = fetches.emplace_back();
+        fetch.kind = Pending::Kind::final_fetch;
+        fetch.planned.op = Op::query;
+        fetch.merchant_order_id = order.merchant_order_id;
+        fetch.payment_id = payment_id;
+        fetch.amount = order.amount;
+        fetch.verb = http::verb::get;
+      }
+    });
+    fetch_position = to;
+  }
 }
 
 LoadGenerator::LoadGenerator(GeneratorConfig config, Recorder& recorder, LoadStatus& status)

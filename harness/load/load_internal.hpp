@@ -23,6 +23,29 @@ namespace fusebox::harness {
 [[nodiscard]] std::string refund_body(const std::string& payment_id,
                                       const std::string& merchant_refund_id, std::int64_t amount);
 
+// Appends `text` as a JSON string (quotes and escapes as nlohmann's dump writes them).
+void append_json_string(std::string& out, std::string_view text);
+// The bodies written into a reused buffer (no allocation once it has grown).
+void append_pay_body(std::string& out, std::string_view merchant_order_id, std::int64_t amount,
+                     std::string_view currency, const LoadTarget& target);
+void append_refund_body(std::string& out, std::string_view payment_id,
+                        std::string_view merchant_refund_id, std::int64_t amount);
+
+// The few fields of an answer's JSON the classification reads. A string field is "" when
+// absent or not a string, `amount` 0 when absent or not an integer; `error_code` is the
+// "code" string of a top-level "error" object. `object`: the document is a JSON object.
+struct AnswerFields {
+  bool object = false;
+  std::string status, failure_code, channel, payment_id, merchant_order_id, error_code;
+  std::int64_t amount = 0;
+};
+enum class ScanResult : std::uint8_t { json, not_json, too_deep };
+// Reads those fields in one pass without building a DOM, accepting exactly the documents
+// nlohmann::json::parse accepts. `too_deep`: nested past 64 levels, left to json_answer_fields.
+[[nodiscard]] ScanResult scan_answer(std::string_view body, AnswerFields& out);
+// The same fields through nlohmann's DOM (the reference, and the fallback for deep documents).
+[[nodiscard]] AnswerFields json_answer_fields(std::string_view body);
+
 // What an answer said, as far as the load cares.
 struct ParsedAnswer {
   Outcome outcome = Outcome::ok;

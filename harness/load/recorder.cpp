@@ -1,6 +1,7 @@
-// The recorder: per-second series, window histograms and the orders seen. Memory is fixed by
-// the channels and windows: per channel, one histogram per window (two), one for the run and
-// a ring of ceil(timeout) + 2 per-second histograms, reused as seconds close.
+// The recorder: per-second series, window histograms and the orders seen (a compact record
+// each, order_store.hpp). Apart from the orders, memory is fixed by the channels and windows: per
+// channel, one histogram per window (two), one for the run and a ring of ceil(timeout) + 2
+// per-second histograms, reused as seconds close.
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,8 @@
 #include <stdexcept>
 
 #include "fusebox/harness/load.hpp"
+
+#include "order_store.hpp"
 
 namespace fusebox::harness {
 
@@ -58,7 +61,8 @@ struct Recorder::Impl {
   std::size_t closed = 0;  // seconds [0, closed) are frozen
   std::uint64_t planned = 0, sent = 0, late = 0;
   Histogram lateness{latency_histogram_config()};
-  std::map<std::string, SeenOrder> seen;
+  load::OrderStore seen;
+
   std::vector<IdempotencyBreach> breaches;
 
   [[nodiscard]] std::size_t second_of(TimeNs planned_ns) {
@@ -179,14 +183,7 @@ void Recorder::on_answer(const Answer& answer) {
 
 void Recorder::on_order_status(const std::string& merchant_order_id, const std::string& payment_id,
                                std::int64_t amount, const std::string& status) {
-  SeenOrder& order = impl_->seen[merchant_order_id];
-  order.merchant_order_id = merchant_order_id;
-  if (amount > 0 && order.amount == 0) order.amount = amount;
-  if (!payment_id.empty() && std::find(order.payment_ids.begin(), order.payment_ids.end(),
-                                       payment_id) == order.payment_ids.end()) {
-    order.payment_ids.push_back(payment_id);
-  }
-  if (!status.empty()) order.statuses.push_back(status);
+  impl_->seen.add(merchant_order_id, payment_id, amount, status);
 }
 
 void Recorder::on_idempotency_breach(IdempotencyBreach breach) {
@@ -228,10 +225,11 @@ const Histogram& Recorder::run_latency(const std::string& channel) const {
 std::vector<SeenOrder> Recorder::seen_orders() const {
   std::vector<SeenOrder> out;
   out.reserve(impl_->seen.size());
-  for (const auto& [id, order] : impl_->seen)
-    out.push_back(order);
+  impl_->seen.for_each([&out](const SeenOrder& order) { out.push_back(order); });
   return out;
 }
+
+const SeenSource& Recorder::seen_source() const { return impl_->seen; }
 
 const std::vector<IdempotencyBreach>& Recorder::idempotency_breaches() const {
   return impl_->breaches;

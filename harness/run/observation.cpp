@@ -259,7 +259,7 @@ std::vector<ClosedSpan> Observer::closed_spans(std::int64_t now_ms) const {
 CheckReport Observer::final_check(const Recorder& recorder, std::int64_t settled_by_ms) {
   fetch_events();
   CheckInput input = books(settled_by_ms);
-  input.seen = recorder.seen_orders();
+  input.seen_source = &recorder.seen_source();
   input.idempotency_breaches = recorder.idempotency_breaches();
   std::lock_guard lock(mutex_);
   input.closed_spans = closed_spans(clock_.epoch_ms(clock_.now_s()));

@@ -3,6 +3,7 @@
 add_executable(fusebox_load_tests
   harness/load_test.cpp
   harness/load_recorder_test.cpp
+  harness/load_scan_test.cpp
   harness/load_live_test.cpp)
 target_include_directories(fusebox_load_tests PRIVATE ${PROJECT_SOURCE_DIR}/harness/load)
 target_link_libraries(fusebox_load_tests PRIVATE

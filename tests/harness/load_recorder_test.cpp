@@ -5,6 +5,8 @@
 
 #include "fusebox/harness/load.hpp"
 
+#include "order_store.hpp"
+
 namespace fusebox::harness {
 namespace {
 
@@ -157,10 +159,92 @@ TEST(LoadRecorder, SeenOrdersSortedWithDistinctPaymentIds) {
   EXPECT_EQ(seen[0].merchant_order_id, "m-1");
   EXPECT_EQ(seen[1].merchant_order_id, "m-2");
   EXPECT_EQ(seen[1].payment_ids, (std::vector<std::string>{"p2", "p9"}));
-  EXPECT_EQ(seen[1].statuses, (std::vector<std::string>{"PROCESSING", "SUCCEEDED", "SUCCEEDED"}));
+  EXPECT_EQ(seen[1].status_count, 3U);
+  EXPECT_EQ(seen[1].first_status, "PROCESSING");
+  EXPECT_EQ(seen[1].first_final_status, "SUCCEEDED");
+  EXPECT_EQ(seen[1].first_final_answer, 2U);
+  EXPECT_EQ(seen[1].changed_answer, 0U);
+  EXPECT_EQ(seen[1].last_status, "SUCCEEDED");
   EXPECT_EQ(seen[1].amount, 50);
   ASSERT_EQ(recorder.idempotency_breaches().size(), 1U);
   EXPECT_EQ(recorder.idempotency_breaches()[0].merchant_order_id, "m-2");
+}
+
+// What the checker compares: ids, amount and the folded statuses.
+void expect_same(const SeenOrder& got, const SeenOrder& want) {
+  EXPECT_EQ(got.merchant_order_id, want.merchant_order_id);
+  EXPECT_EQ(got.payment_ids, want.payment_ids) << want.merchant_order_id;
+  EXPECT_EQ(got.amount, want.amount) << want.merchant_order_id;
+  EXPECT_EQ(got.status_count, want.status_count) << want.merchant_order_id;
+  EXPECT_EQ(got.first_status, want.first_status) << want.merchant_order_id;
+  EXPECT_EQ(got.first_final_status, want.first_final_status) << want.merchant_order_id;
+  EXPECT_EQ(got.first_final_answer, want.first_final_answer) << want.merchant_order_id;
+  EXPECT_EQ(got.changed_status, want.changed_status) << want.merchant_order_id;
+  EXPECT_EQ(got.changed_answer, want.changed_answer) << want.merchant_order_id;
+  EXPECT_EQ(got.last_status, want.last_status) << want.merchant_order_id;
+}
+
+TEST(LoadOrderStore, RecordStaysSmall) { EXPECT_LE(sizeof(load::OrderStore::Record), 40U); }
+
+TEST(LoadOrderStore, FoldsStatusesLikeTheChecker) {
+  const std::vector<std::string> statuses{"PROCESSING", "SUCCEEDED", "SUCCEEDED", "PROCESSING",
+                                          "CLOSED"};
+  load::OrderStore store;
+  for (const std::string& status : statuses)
+    store.add("run-3", "P000000000003", 70, status);
+  const std::optional<SeenOrder> got = store.find("run-3");
+  ASSERT_TRUE(got.has_value());
+  expect_same(*got, SeenOrder::of("run-3", {"P000000000003"}, statuses, 70));
+  EXPECT_EQ(got->first_final_answer, 2U);
+  EXPECT_EQ(got->changed_answer, 4U);
+  EXPECT_EQ(got->changed_status, "PROCESSING");
+  EXPECT_EQ(got->last_status, "CLOSED");
+}
+
+// Long payment ids, extra distinct ids and ids that are not "<prefix>-<n>" all come back whole.
+TEST(LoadOrderStore, KeepsWhatDoesNotFitWhole) {
+  const std::string long_id = "pay_0123456789abcdef_long";
+  load::OrderStore store;
+  store.add("run-1", long_id, 10, "PROCESSING");
+  store.add("run-1", long_id, 10, "SUCCEEDED");
+  store.add("run-1", "P2", 10, "SUCCEEDED");
+  store.add("run-1", "P3", 10, "");
+  store.add("run-1", "P2", 10, "");
+  store.add("run-007", "P7", 7, "FAILED");        // not canonical: filed by name
+  store.add("other-2", "P8", 8, "FAILED");        // another prefix
+  store.add("run-999999999", "P9", 9, "FAILED");  // far past the run so far
+  store.add("no_dash", "", 0, "PROCESSING");
+  EXPECT_EQ(store.size(), 5U);
+  const std::optional<SeenOrder> first = store.find("run-1");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->payment_ids, (std::vector<std::string>{long_id, "P2", "P3"}));
+  EXPECT_EQ(first->status_count, 3U);
+  for (const std::string id : {"run-007", "other-2", "run-999999999", "no_dash"}) {
+    const std::optional<SeenOrder> named = store.find(id);
+    ASSERT_TRUE(named.has_value()) << id;
+    EXPECT_EQ(named->merchant_order_id, id);
+  }
+  EXPECT_FALSE(store.find("run-7").has_value());
+  EXPECT_FALSE(store.find("run-2").has_value());
+  EXPECT_FALSE(store.find("run-100").has_value());
+}
+
+// Walking the positions in slices visits every order once, the same as one pass.
+TEST(LoadOrderStore, SlicesCoverEveryOrderOnce) {
+  load::OrderStore store;
+  for (int n = 0; n < 300; n += 3)
+    store.add("run-" + std::to_string(n), "P" + std::to_string(n), n + 1, "PROCESSING");
+  store.add("named", "PX", 5, "FAILED");
+  std::vector<std::string> whole, sliced;
+  store.for_each([&](const SeenOrder& order) { whole.push_back(order.merchant_order_id); });
+  for (std::size_t from = 0; from < store.positions(); from += 7) {
+    store.for_each_in(from, from + 7,
+                      [&](const SeenOrder& order) { sliced.push_back(order.merchant_order_id); });
+  }
+  EXPECT_EQ(whole.size(), 101U);
+  EXPECT_EQ(sliced, whole);
+  EXPECT_EQ(whole.front(), "run-0");
+  EXPECT_EQ(whole.back(), "named");
 }
 
 }  // namespace

@@ -8,8 +8,11 @@
 // simulator's ledger, which counts from the simulator's start, onto that axis).
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,13 +35,61 @@ struct LedgerRow {  // one element of GET /control/ledger, with its channel
   std::int64_t amount = 0, at_ms = 0;
 };
 
-// What the generator saw of one merchant order: every status the gateway answered for it,
-// in the order the answers arrived (pay, duplicate pays, queries, the final fetch).
+// What the generator saw of one merchant order. The statuses are folded as they arrive (a
+// long run answers millions of orders): what "final states absorbing" needs, the first final
+// status and the first later one that differs from it, plus the first, the last and the count
+// for the history. Answer numbers are 1-based, 0 when there is no such answer.
 struct SeenOrder {
   std::string merchant_order_id;
   std::vector<std::string> payment_ids;  // distinct payment ids answered for this key
-  std::vector<std::string> statuses;     // in arrival order
   std::int64_t amount = 0;
+  std::string first_status, first_final_status, changed_status, last_status;
+  std::uint32_t status_count = 0, first_final_answer = 0, changed_answer = 0;
+
+  [[nodiscard]] static bool is_final(std::string_view status) {
+    return status == "SUCCEEDED" || status == "FAILED" || status == "CLOSED";
+  }
+  // Folds in the next answered status (arrival order).
+  void add_status(std::string_view status) {
+    status_count += 1;
+    if (status_count == 1) first_status = status;
+    last_status = status;
+    if (first_final_answer == 0) {
+      if (!is_final(status)) return;
+      first_final_answer = status_count;
+      first_final_status = status;
+    } else if (changed_answer == 0 && status != first_final_status) {
+      changed_answer = status_count;
+      changed_status = status;
+    }
+  }
+  [[nodiscard]] static SeenOrder of(std::string merchant_order_id,
+                                    std::vector<std::string> payment_ids,
+                                    const std::vector<std::string>& statuses, std::int64_t amount) {
+    SeenOrder order{
+        std::move(merchant_order_id), std::move(payment_ids), amount, {}, {}, {}, {}, 0, 0, 0};
+    for (const std::string& status : statuses)
+      order.add_status(status);
+    return order;
+  }
+};
+
+// Orders seen, visited one at a time, so the recorder's compact store of a long run is read
+// in place instead of being copied whole into SeenOrders.
+class SeenSource {
+ public:
+  virtual ~SeenSource() = default;
+  // Orders sit at positions [0, positions()), some empty; for_each_in visits the orders at
+  // [from, to) in position order, so a reader can walk a long run in slices. The reference
+  // is only valid during the call.
+  [[nodiscard]] virtual std::size_t positions() const = 0;
+  virtual void for_each_in(std::size_t from, std::size_t to,
+                           const std::function<void(const SeenOrder&)>& visit) const = 0;
+  void for_each(const std::function<void(const SeenOrder&)>& visit) const {
+    for_each_in(0, positions(), visit);
+  }
+  [[nodiscard]] virtual std::optional<SeenOrder> find(std::string_view merchant_order_id) const = 0;
+  [[nodiscard]] virtual std::size_t size() const = 0;  // orders, not positions
 };
 
 // An idempotency probe that went wrong: the same key and body answered another payment, or
@@ -59,6 +110,8 @@ struct CheckInput {
   std::vector<GatewayRefund> refunds;
   std::vector<LedgerRow> ledger;  // every channel's, in time order per channel
   std::vector<SeenOrder> seen;
+  const SeenSource* seen_source =
+      nullptr;  // more seen orders (the recorder's), must outlive the check
   std::vector<IdempotencyBreach> idempotency_breaches;
   std::vector<ClosedSpan> closed_spans;
   // Grace at the start of a closed span: requests already on the wire when the switch

@@ -147,6 +147,9 @@ class Recorder {
   [[nodiscard]] const std::vector<SecondStats>& seconds(const std::string& channel) const;
   [[nodiscard]] const WindowStats& window(std::size_t index, const std::string& channel) const;
   [[nodiscard]] const Histogram& run_latency(const std::string& channel) const;  // every op
+  // Every order seen, in place (a compact record each): what the checker reads.
+  [[nodiscard]] const SeenSource& seen_source() const;
+  // The same as a list (a full copy, for tests and small runs), by order number.
   [[nodiscard]] std::vector<SeenOrder> seen_orders() const;
   [[nodiscard]] const std::vector<IdempotencyBreach>& idempotency_breaches() const;
   [[nodiscard]] std::uint64_t planned() const;
