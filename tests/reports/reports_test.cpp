@@ -106,9 +106,10 @@ TEST(ReportHtmlTest, SeedsPastDoublePrecisionStayExact) {
 }
 
 TEST(ReportHtmlTest, AssertionTableHasOneRowPerAssertion) {
-  const std::string html = render_html(sample_result());
+  const json result = sample_result();  // the loop must not range over a temporary
+  const std::string html = render_html(result);
   EXPECT_NE(html.find("2 of 3 held."), std::string::npos);
-  for (const json& assertion : sample_result()["assertions"]) {
+  for (const json& assertion : result["assertions"]) {
     EXPECT_NE(html.find(assertion["name"].get<std::string>()), std::string::npos);
     EXPECT_NE(html.find(assertion["observed"].get<std::string>()), std::string::npos);
   }
