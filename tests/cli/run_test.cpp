@@ -45,14 +45,16 @@ fs::path patched_scenario(const std::string& name, const fs::path& dir,
   return path;
 }
 
-// Latency, throughput and lateness are measured by the main job and bench/, never asserted by
-// a test (CI shares 2 cores between parallel tests and sanitizers): tests keep the
-// assertions about behaviour.
+// Latency, throughput, lateness and recovery time ("settled within T") are measured by the
+// main job and bench/, never asserted by a test (CI shares 2 cores between parallel tests and
+// sanitizers, and a shortened run squeezes T below the gateway's unscaled poll interval):
+// tests keep the assertions about behaviour.
 void drop_timing_assertions(json& scenario) {
   json kept = json::array();
   for (const json& a : scenario["assertions"]) {
     const std::string kind = a.value("kind", "");
-    if (kind != "latency" && kind != "tps" && kind != "late_sends" && kind != "fail_fast") {
+    if (kind != "latency" && kind != "tps" && kind != "late_sends" && kind != "fail_fast" &&
+        kind != "settled") {
       kept.push_back(a);
     }
   }
@@ -87,7 +89,7 @@ void expect_smoke_result(const json& result, const Result& run) {
   EXPECT_EQ(result["seed"], 1);
   EXPECT_EQ(result["passed"], true);
   EXPECT_DOUBLE_EQ(result["duration_s"].get<double>(), 8.0) << "20 s played at 0.4";
-  ASSERT_EQ(result["assertions"].size(), 4U) << "smoke's assertions less the timing ones";
+  ASSERT_EQ(result["assertions"].size(), 3U) << "smoke's assertions less the timing ones";
   for (const json& a : result["assertions"]) {
     EXPECT_TRUE(a["passed"].get<bool>()) << a.dump();
     for (const char* field : {"name", "expected", "observed"})
