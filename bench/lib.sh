@@ -21,3 +21,20 @@ wait_ready() {  # file: wait until a ready line was written to it
 ready_field() {  # file python-subscript: a field of the JSON ready line, e.g. '["control"]'
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$1" "$2"
 }
+
+# nginx answering every request with one fixed payment JSON: the loopback target the load
+# generator and wrk are measured against. Sets `port`.
+start_payment_nginx() {
+  local body='{"payment_id":"pay-1","merchant_order_id":"bench-1","amount":100,"currency":"CNY","method":"wallet","status":"SUCCEEDED","channel":"wallet-a"}'
+  port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work/nginx;
+  server { listen 127.0.0.1:$port; keepalive_requests 1000000;
+    location / { default_type application/json; return 200 '$body'; } } }
+CONF
+  /usr/sbin/nginx -c "$work/nginx/nginx.conf" & pids+=("$!")
+  wait_http "http://127.0.0.1:$port/"
+}

@@ -24,18 +24,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target fusebox_load_bench >/dev/null
 bench="$build/harness/load/fusebox_load_bench"
 
-body='{"payment_id":"pay-1","merchant_order_id":"bench-1","amount":100,"currency":"CNY","method":"wallet","status":"SUCCEEDED","channel":"wallet-a"}'
-port=$(free_port)
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx;
-  server { listen 127.0.0.1:$port; keepalive_requests 1000000;
-    location / { default_type application/json; return 200 '$body'; } } }
-CONF
-/usr/sbin/nginx -c "$work/nginx/nginx.conf" & pids+=("$!")
-wait_http "http://127.0.0.1:$port/"
+start_payment_nginx
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%F)"
 "$bench" --port "$port" --tps "$tps" --duration "$duration" --connections "$connections" \
