@@ -20,6 +20,15 @@ void scale_fault_json(nlohmann::json& fault, double factor) {
   }
 }
 
+// A sweep's ranges for a start and a length lie on the same axis as the values they replace.
+void scale_vary(FaultVary& vary, double factor) {
+  for (std::optional<FaultVary::Range>* range : {&vary.at_s, &vary.for_s}) {
+    if (!*range) continue;
+    (*range)->lo *= factor;
+    (*range)->hi *= factor;
+  }
+}
+
 void scale_window(Window& window, double factor) {
   window.from_s *= factor;
   window.to_s *= factor;
@@ -47,6 +56,7 @@ Scenario Scenario::scaled(double factor) const {
     f.at_s *= factor;
     if (f.for_s) *f.for_s *= factor;
     scale_fault_json(f.fault, factor);
+    if (f.vary) scale_vary(*f.vary, factor);
   }
   // Faults a channel carries from the start are on the same axis.
   if (s.channels.is_array()) {

@@ -16,6 +16,7 @@ nlohmann::json check_simulator_fault(const ConfigNode& node, std::size_t index) 
   nlohmann::json copy = node.json();
   copy.erase("name");
   copy.erase("channel");
+  copy.erase("vary");  // the scenario's own (parse_vary), never sent to the simulator
   nlohmann::json faults = nlohmann::json::array();
   for (std::size_t i = 0; i < index; ++i)
     faults.push_back(nullptr);
@@ -42,6 +43,32 @@ void check_start(const ConfigNode& at, double at_s, const Context& context) {
     at.fail_expected("a start before the end of the load (" + seconds_text(context.duration_s) +
                      ")");
   }
+}
+
+FaultVary::Range parse_range(const ConfigNode& node, double (ConfigNode::*number)() const) {
+  node.expect_array(2, 2);
+  const FaultVary::Range range{(node.at(0).*number)(), (node.at(1).*number)()};
+  if (range.lo > range.hi) node.fail_expected("[lo, hi] with lo <= hi");
+  return range;
+}
+
+// The ranges a sweep draws from. They are checked as strictly as the values they replace,
+// so every document a sweep writes out loads as a plain scenario.
+FaultVary parse_vary(const ConfigNode& node, const TimelineFault& fault, const Context& context) {
+  node.expect_fields({"at_s", "for_s", "p"});
+  FaultVary vary;
+  if (const auto at = node.find("at_s")) {
+    vary.at_s = parse_range(*at, &ConfigNode::as_non_negative_number);
+    check_start(at->at(1), vary.at_s->hi, context);
+  }
+  if (const auto f = node.find("for_s")) {
+    if (!fault.for_s) {
+      f->fail("a fault without for_s lasts to the end of the run; give it a for_s to vary");
+    }
+    vary.for_s = parse_range(*f, &ConfigNode::as_positive_number);
+  }
+  if (const auto p = node.find("p")) vary.p = parse_range(*p, &ConfigNode::as_probability);
+  return vary;
 }
 
 // Names are shared by faults and actions: a window names either.
@@ -72,6 +99,7 @@ TimelineFault parse_fault_entry(const ConfigNode& node, std::size_t index, Conte
     check_start(node, 0, context);
   }
   if (const auto f = node.find("for_s")) fault.for_s = f->as_positive_number();
+  if (const auto v = node.find("vary")) fault.vary = parse_vary(*v, fault, context);
   add_span(
       node,
       Span{fault.name, true, false, fault.at_s,

@@ -30,9 +30,12 @@ constexpr double kDurationS = 60;
   Scenario scenario;
   scenario.name = "judge";
   scenario.duration_s = kDurationS;
-  scenario.faults.push_back({"outage-a", "wallet-a", 20, 20.0, nlohmann::json::object()});
-  scenario.faults.push_back({"from-zero", "wallet-b", 0, 10.0, nlohmann::json::object()});
-  scenario.faults.push_back({"forever", "wallet-a", 50, std::nullopt, nlohmann::json::object()});
+  scenario.faults.push_back(
+      {"outage-a", "wallet-a", 20, 20.0, nlohmann::json::object(), std::nullopt});
+  scenario.faults.push_back(
+      {"from-zero", "wallet-b", 0, 10.0, nlohmann::json::object(), std::nullopt});
+  scenario.faults.push_back(
+      {"forever", "wallet-a", 50, std::nullopt, nlohmann::json::object(), std::nullopt});
   TimelineAction off;
   off.name = "off";
   off.channel = "wallet-b";

@@ -599,6 +599,96 @@ TEST(ScenarioScaled, ScalesFaultsAChannelCarriesButNotTheirDelays) {
   EXPECT_EQ(f.at("delay_ms"), 300);
 }
 
+// --- vary: the ranges a sweep draws a fault's schedule from ---
+
+json with_varied_fault(const json& vary) {
+  json doc = with_fault(json::object());
+  doc["faults"][0]["vary"] = vary;
+  return doc;
+}
+
+TEST(ScenarioVary, RangesAreStoredAndNeverReachTheSimulator) {
+  const Scenario s =
+      parse(with_varied_fault(json::parse(R"({"at_s": [5, 25], "for_s": [1, 40], "p": [0, 1]})")));
+  const TimelineFault& f = s.faults.at(0);
+  ASSERT_TRUE(f.vary.has_value());
+  ASSERT_TRUE(f.vary->at_s && f.vary->for_s && f.vary->p);
+  EXPECT_DOUBLE_EQ(f.vary->at_s->lo, 5);
+  EXPECT_DOUBLE_EQ(f.vary->at_s->hi, 25);
+  EXPECT_DOUBLE_EQ(f.vary->for_s->lo, 1);
+  EXPECT_DOUBLE_EQ(f.vary->for_s->hi, 40);
+  EXPECT_DOUBLE_EQ(f.vary->p->hi, 1);
+  EXPECT_FALSE(f.fault.contains("vary"));
+  EXPECT_DOUBLE_EQ(f.at_s, 20) << "a plain run plays the fault as written";
+  EXPECT_FALSE(parse(with_fault(json::object())).faults.at(0).vary.has_value());
+}
+
+TEST(ScenarioVary, EachMemberIsOptional) {
+  const Scenario s = parse(with_varied_fault(json::parse(R"({"p": [0.25, 0.5]})")));
+  const FaultVary& v = *s.faults.at(0).vary;
+  EXPECT_FALSE(v.at_s.has_value());
+  EXPECT_FALSE(v.for_s.has_value());
+  ASSERT_TRUE(v.p.has_value());
+  EXPECT_DOUBLE_EQ(v.p->lo, 0.25);
+}
+
+TEST(ScenarioVary, ScaledScalesTimeRangesButNotProbability) {
+  const Scenario s =
+      parse(
+          with_varied_fault(json::parse(R"({"at_s": [4, 20], "for_s": [2, 10], "p": [0.2, 0.6]})")))
+          .scaled(0.5);
+  const FaultVary& v = *s.faults.at(0).vary;
+  EXPECT_DOUBLE_EQ(v.at_s->lo, 2);
+  EXPECT_DOUBLE_EQ(v.at_s->hi, 10);
+  EXPECT_DOUBLE_EQ(v.for_s->lo, 1);
+  EXPECT_DOUBLE_EQ(v.for_s->hi, 5);
+  EXPECT_DOUBLE_EQ(v.p->lo, 0.2);
+  EXPECT_DOUBLE_EQ(v.p->hi, 0.6);
+}
+
+TEST(ScenarioVary, ErrorsNameThePathOfTheBadRange) {
+  const auto error = [](const char* vary) {
+    return error_of(with_varied_fault(json::parse(vary)));
+  };
+  const std::string reversed = error(R"({"at_s": [20, 5]})");
+  EXPECT_NE(reversed.find("/faults/0/vary/at_s: expected [lo, hi] with lo <= hi"),
+            std::string::npos)
+      << reversed;
+  const std::string late = error(R"({"at_s": [5, 60]})");
+  EXPECT_NE(late.find("/faults/0/vary/at_s/1: expected a start before the end of the load (60s), "
+                      "got 60"),
+            std::string::npos)
+      << late;
+  const std::string negative = error(R"({"at_s": [-1, 5]})");
+  EXPECT_NE(negative.find("/faults/0/vary/at_s/0: expected a number >= 0, got -1"),
+            std::string::npos)
+      << negative;
+  const std::string zero = error(R"({"for_s": [0, 5]})");
+  EXPECT_NE(zero.find("/faults/0/vary/for_s/0: expected a positive number, got 0"),
+            std::string::npos)
+      << zero;
+  const std::string p = error(R"({"p": [0.5, 1.5]})");
+  EXPECT_NE(p.find("/faults/0/vary/p/1: expected a number in [0, 1], got 1.5"), std::string::npos)
+      << p;
+  const std::string size = error(R"({"p": [0.5]})");
+  EXPECT_NE(size.find("/faults/0/vary/p:"), std::string::npos) << size;
+  const std::string unknown = error(R"({"delay_ms": [1, 2]})");
+  EXPECT_NE(unknown.find("/faults/0/vary/delay_ms:"), std::string::npos) << unknown;
+  EXPECT_EQ(
+      error_of_text(with_varied_fault(json::parse(R"({"p": [1, 0]})")).dump(2)).rfind("s.json:", 0),
+      0u)
+      << "the line of the offending value is named too";
+}
+
+TEST(ScenarioVary, AFaultWithoutForSCannotVaryIt) {
+  json doc = with_varied_fault(json::parse(R"({"for_s": [1, 5]})"));
+  doc["faults"][0].erase("for_s");
+  const std::string e = error_of(doc);
+  EXPECT_NE(e.find("/faults/0/vary/for_s: a fault without for_s lasts to the end of the run"),
+            std::string::npos)
+      << e;
+}
+
 // --- rates ---
 
 TEST(LoadPhaseRate, ConstantAndOutside) {

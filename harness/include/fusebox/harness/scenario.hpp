@@ -69,17 +69,32 @@ struct LoadSpec {
   double request_timeout_s = 10;  // the generator's own timeout per request
 };
 
+// The ranges a seed sweep (fusebox sweep) draws a fault's start, length and probability from,
+// uniformly, each [lo, hi] with lo <= hi. A plain run ignores them and plays the fault as
+// written.   "vary": {"at_s": [5, 15], "for_s": [4, 20], "p": [0.5, 1]}
+struct FaultVary {
+  struct Range {
+    double lo = 0;
+    double hi = 0;
+  };
+  std::optional<Range> at_s;   // inside the load: 0 <= lo, hi before its end
+  std::optional<Range> for_s;  // lo > 0; only for a fault that has for_s
+  std::optional<Range> p;      // within [0, 1]
+};
+
 // A fault played on a channel of the simulator through its control API.
 //   {"name": "outage-a", "channel": "wallet-a", "kind": "outage", "at_s": 20, "for_s": 30,
-//    "operation": "pay", "node": 1, "p": 1, ...kind's own fields (docs/CHANNELS.md)}
+//    "operation": "pay", "node": 1, "p": 1, "vary": {...}, ...kind's own fields
+//    (docs/CHANNELS.md)}
 struct TimelineFault {
   std::string name;     // unique among faults and actions; "" when no assertion names it
   std::string channel;  // a channel of the scenario
   double at_s = 0;
   std::optional<double> for_s;  // none: until the end of the run
-  // The simulator's fault JSON without name, channel, at_s and for_s (checked with
+  // The simulator's fault JSON without name, channel, at_s, for_s and vary (checked with
   // sim::parse_fault at load time, so a wrong field is named with its scenario path).
   nlohmann::json fault;
+  std::optional<FaultVary> vary;  // sweeps only
 };
 
 // An operator action played on the gateway's admin API.
