@@ -20,20 +20,9 @@ using SteadyClock = std::chrono::steady_clock;
 namespace generator {
 
 constexpr std::size_t kQueueBound = 100'000;
-constexpr std::size_t kOrderBookSize = 100'000;
 constexpr auto kTick = std::chrono::milliseconds(50);
 
-// One request on its way. Probes and final fetches are not part of the plan: the recorder
-// does not count them as load, only what they reveal.
-struct Pending {
-  enum class Kind : std::uint8_t { planned, duplicate_probe, conflict_probe, final_fetch };
-  Kind kind = Kind::planned;
-  PlannedRequest planned;  // op after fallback; at_ns is the planned instant
-  std::string merchant_order_id, payment_id, channel, expected_payment_id;
-  std::int64_t amount = 0;
-  std::uint64_t refund_number = 0;  // a refund's merchant_refund_id is "<id_prefix>-r<n>"
-  http::verb verb = http::verb::post;
-};
+using Pending = PendingRequest;
 
 // A connection of the pool and the request it carries (kept here, not in a callback, so an
 // exchange copies nothing). Held by pointer: its address stays put as the pool grows.
@@ -64,23 +53,20 @@ struct LoadGenerator::Impl {
   SteadyClock::time_point start{};
   TimeNs timeout_ns = 0;
   std::size_t max_connections = 1;
-  std::uint64_t in_flight = 0, pays = 0, refunds = 0;
+  std::uint64_t in_flight = 0;
   bool plan_done = false, stopping = false, finished = false;
   const std::atomic<bool>* stop = nullptr;
-  OrderBook book{generator::kOrderBookSize};
-  Rng picks;
-  std::vector<LoadTarget> targets;
-  std::string target_scratch, body_scratch;  // what try_start sends, reused
+  LoadSession session;
+  MerchantCall call;  // what try_start sends, reused
 
   Impl(GeneratorConfig c, Recorder& r, LoadStatus& s)
       : config(std::move(c)),
         recorder(r),
         status(s),
         plan(config.load, config.seed),
-        picks(Rng::stream(config.seed, "load.picks")),
-        targets(config.load.targets) {
-    if (targets.empty()) targets.push_back(LoadTarget{"wallet", "", 1});
-    if (config.id_prefix.empty()) config.id_prefix = "load";
+        session(
+            config.load, config.seed, config.id_prefix, recorder,
+            [this](Pending pending) { submit(std::move(pending)); }, [this] { return now_ns(); }) {
     timeout_ns = static_cast<TimeNs>(config.load.request_timeout_s * 1e9);
     max_connections = static_cast<std::size_t>(std::clamp(config.load.connections, 1, 4096));
     endpoint = generator::resolve(io, config.host, config.port);
@@ -107,22 +93,8 @@ struct LoadGenerator::Impl {
   // The request line's target and the body of `pending`, into the scratch strings.
   void write_request(const Pending& pending);
   void run_fetch(const std::atomic<bool>& stop_flag);
-  // What each request is and what its answer means (generator_requests.cpp).
-  [[nodiscard]] Pending resolve_planned(const PlannedRequest& planned);
+  // The session's verdict, and the live status line's counters.
   void handle(const Pending& pending, TimeNs sent_ns, const ExchangeResult& result);
-  void handle_planned(const Pending& pending, TimeNs sent_ns, const ExchangeResult& result);
-  void follow_up(const Pending& pending, const ParsedAnswer& parsed);
-  void check_probe(const Pending& pending, const ExchangeResult& result);
-  void note_payment(const std::string& merchant_order_id, const ParsedAnswer& parsed,
-                    const std::string& channel, std::int64_t amount);
-  [[nodiscard]] Pending probe_of(const Pending& first, Pending::Kind kind) const;
-
-  // fetch_final_statuses: every payment id seen, read from the recorder a slice of positions at
-  // a time (a long run has millions; a full list would double the recorder's memory).
-  [[nodiscard]] bool next_fetch(Pending& out);
-  void refill_fetches();
-  std::vector<Pending> fetches;
-  std::size_t fetch_next = 0, fetch_position = 0;
 };
 
 }  // namespace fusebox::harness

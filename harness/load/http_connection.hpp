@@ -19,14 +19,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace fusebox::harness {
+#include "fusebox/harness/load_session.hpp"
 
-struct ExchangeResult {
-  enum class Kind : std::uint8_t { answered, timeout, transport_error } kind = Kind::answered;
-  int status = 0;
-  std::string_view body;  // valid until the callback returns
-  std::string error;      // for a timeout or transport error
-};
+namespace fusebox::harness {
 
 // Reads one response's status line and body into storage the connection reuses; of the
 // header fields only what the parser itself needs (length, chunking, Connection).

@@ -56,7 +56,7 @@ void LoadGenerator::Impl::arm_plan_timer() {
 void LoadGenerator::Impl::on_plan_timer() {
   const TimeNs now = now_ns();
   while (next && next->at_ns <= now) {
-    Pending pending = resolve_planned(*next);
+    Pending pending = session.resolve_planned(*next);
     recorder.on_planned(pending.planned);
     submit(std::move(pending));
     next = plan.next();
@@ -107,7 +107,7 @@ void LoadGenerator::Impl::abort_all() {
 
 void LoadGenerator::Impl::maybe_finish() {
   if (finished || !plan_done || in_flight != 0 || !queue.empty()) return;
-  if (!stopping && fetch_next < fetches.size()) return;
+  if (!stopping && session.fetch_left()) return;
   finished = true;
   tick_timer.cancel();
   plan_timer.cancel();
@@ -166,10 +166,11 @@ bool LoadGenerator::Impl::try_start(std::size_t connection, Pending& pending) {
   ++in_flight;
   status.in_flight.fetch_add(1, std::memory_order_relaxed);
   generator::Slot& slot = *connections[connection];
-  write_request(pending);
+  session.write_call(pending, call);
   slot.pending = std::move(pending);
   slot.sent_ns = now;
-  slot.connection->exchange(slot.pending.verb, target_scratch, body_scratch, at(deadline_ns));
+  slot.connection->exchange(call.get ? http::verb::get : http::verb::post, call.target, call.body,
+                            at(deadline_ns));
   return true;
 }
 
@@ -196,7 +197,7 @@ void LoadGenerator::Impl::on_result(std::size_t connection, const ExchangeResult
   } else {
     handle(pending, slot.sent_ns, result);
   }
-  if (Pending fetch; pending.kind == Pending::Kind::final_fetch && next_fetch(fetch)) {
+  if (Pending fetch; pending.kind == Pending::Kind::final_fetch && session.next_fetch(fetch)) {
     fetch.planned.at_ns = now_ns();
     submit(std::move(fetch));
   }
@@ -211,7 +212,7 @@ void LoadGenerator::Impl::run_fetch(const std::atomic<bool>& stop_flag) {
   plan_done = true;
   // Keep at most `connections` in flight: each answer starts the next fetch.
   Pending fetch;
-  for (std::size_t started = 0; started < max_connections && next_fetch(fetch); ++started) {
+  for (std::size_t started = 0; started < max_connections && session.next_fetch(fetch); ++started) {
     fetch.planned.at_ns = now_ns();
     submit(std::move(fetch));
   }
@@ -224,40 +225,15 @@ void LoadGenerator::Impl::run_fetch(const std::atomic<bool>& stop_flag) {
   }
   io.run();
   io.restart();
-  fetches.clear();
-  fetch_next = 0;
-  fetch_position = 0;
+  session.restart_fetches();
 }
 
-// Refills the buffer whenever it runs dry, so "a fetch remains" is just fetch_next < size.
-bool LoadGenerator::Impl::next_fetch(Pending& out) {
-  refill_fetches();
-  if (fetch_next == fetches.size()) return false;
-  out = std::move(fetches[fetch_next++]);
-  refill_fetches();
-  return true;
-}
-
-void LoadGenerator::Impl::refill_fetches() {
-  constexpr std::size_t kSlice = 1024;
-  const SeenSource& seen = recorder.seen_source();
-  while (fetch_next == fetches.size() && fetch_position < seen.positions()) {
-    fetches.clear();
-    fetch_next = 0;
-    const std::size_t to = fetch_position + kSlice;
-    seen.for_each_in(fetch_position, to, [this](const SeenOrder& order) {
-      for (const std::string& payment_id : order.payment_ids) {
-        Pending& fetch = fetches.emplace_back();
-        fetch.kind = Pending::Kind::final_fetch;
-        fetch.planned.op = Op::query;
-        fetch.merchant_order_id = order.merchant_order_id;
-        fetch.payment_id = payment_id;
-        fetch.amount = order.amount;
-        fetch.verb = http::verb::get;
-      }
-    });
-    fetch_position = to;
-  }
+void LoadGenerator::Impl::handle(const Pending& pending, TimeNs sent_ns,
+                                 const ExchangeResult& result) {
+  const std::optional<Outcome> outcome = session.handle(pending, sent_ns, result);
+  if (!outcome) return;
+  status.answered.fetch_add(1, std::memory_order_relaxed);
+  if (*outcome == Outcome::ok) status.ok.fetch_add(1, std::memory_order_relaxed);
 }
 
 LoadGenerator::LoadGenerator(GeneratorConfig config, Recorder& recorder, LoadStatus& status)

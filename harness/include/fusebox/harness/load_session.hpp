@@ -1,0 +1,77 @@
+#pragma once
+// What the load asks and what it makes of the answers, apart from how requests travel: the
+// live generator (an Asio pool of keep-alive connections) and the virtual-time runner (a
+// scheduled delivery) drive the same session. It turns a planned request into a merchant API
+// call (refunds, queries and closes pick an earlier order when they are sent), classifies each
+// answer for the recorder, keeps the book of earlier orders, and sends idempotency probes
+// after the first answer. Pure and single-threaded.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fusebox/harness/load.hpp"
+
+namespace fusebox::harness {
+
+// How one exchange with the merchant API ended, as the transport saw it.
+struct ExchangeResult {
+  enum class Kind : std::uint8_t { answered, timeout, transport_error } kind = Kind::answered;
+  int status = 0;
+  std::string_view body;  // valid until the handler returns
+  std::string error;      // for a timeout or transport error
+};
+
+// One request on its way. Probes and final fetches are not part of the plan: the recorder
+// does not count them as load, only what they reveal.
+struct PendingRequest {
+  enum class Kind : std::uint8_t { planned, duplicate_probe, conflict_probe, final_fetch };
+  Kind kind = Kind::planned;
+  PlannedRequest planned;  // op after fallback; at_ns is the planned instant
+  std::string merchant_order_id, payment_id, channel, expected_payment_id;
+  std::int64_t amount = 0;
+  std::uint64_t refund_number = 0;  // a refund's merchant_refund_id is "<id_prefix>-r<n>"
+  bool get = false;                 // GET (a query), else POST
+};
+
+// The merchant API call a request becomes (docs/GATEWAY.md).
+struct MerchantCall {
+  bool get = false;
+  std::string target;  // "/v1/payments", "/v1/payments/{id}/close" ...
+  std::string body;    // "" for GET and close
+};
+
+class LoadSession {
+ public:
+  // `submit` sends a request outside the plan (a probe), `now` reads the driver's clock
+  // (ns since the start of the load).
+  using Submit = std::function<void(PendingRequest)>;
+  using Now = std::function<TimeNs()>;
+  LoadSession(const LoadSpec& load, std::uint64_t seed, std::string id_prefix, Recorder& recorder,
+              Submit submit, Now now);
+  ~LoadSession();
+  LoadSession(const LoadSession&) = delete;
+  LoadSession& operator=(const LoadSession&) = delete;
+
+  [[nodiscard]] PendingRequest resolve_planned(const PlannedRequest& planned);
+  // Writes the call into reused buffers (no allocation once they have grown).
+  void write_call(const PendingRequest& pending, MerchantCall& call) const;
+  // Everything an answer means. `sent_ns` < 0: it never left. Returns the outcome recorded
+  // for a planned request (probes and fetches return nullopt).
+  std::optional<Outcome> handle(const PendingRequest& pending, TimeNs sent_ns,
+                                const ExchangeResult& result);
+  // After the run: a GET for every payment id seen, a slice at a time; false when done.
+  [[nodiscard]] bool next_fetch(PendingRequest& out);
+  [[nodiscard]] bool fetch_left() const;  // next_fetch would give one
+  void restart_fetches();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fusebox::harness
