@@ -124,8 +124,13 @@ void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
     case CallKind::ok:
       apply_channel_payment(now, entry, outcome.reply, "pay_answer");
       break;
-    case CallKind::not_found:
     case CallKind::timeout:
+      if (config.planted_failover_after_timeout) {  // the planted bug (gateway_config.hpp)
+        call.tried.push_back(call.channel);
+        return route_pay(now, entry, call.request, std::move(call.tried), effects);
+      }
+      break;
+    case CallKind::not_found:
     case CallKind::broken:
     case CallKind::malformed:
     case CallKind::unverified:

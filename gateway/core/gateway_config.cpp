@@ -123,7 +123,7 @@ BreakerConfig parse_breaker_config(const ConfigNode& node, const BreakerConfig& 
 
 GatewayConfig parse_gateway_config(const ConfigNode& node) {
   node.expect_fields({"channels", "breaker", "poller", "alerts", "currencies", "max_amount_minor",
-                      "notify_base_url", "expected_orders"});
+                      "notify_base_url", "expected_orders", "planted_bug"});
   GatewayConfig config;
   BreakerConfig default_breaker;
   if (auto n = node.find("breaker")) default_breaker = parse_breaker_config(*n, BreakerConfig{});
@@ -165,6 +165,10 @@ GatewayConfig parse_gateway_config(const ConfigNode& node) {
   if (auto n = node.find("notify_base_url")) config.notify_base_url = n->as_string();
   if (auto n = node.find("expected_orders")) {
     config.expected_orders = static_cast<std::size_t>(n->as_int(0, 100'000'000));
+  }
+  if (auto n = node.find("planted_bug")) {
+    config.planted_failover_after_timeout =
+        n->as_enum({"none", "failover_after_timeout"}) == "failover_after_timeout";
   }
   return config;
 }

@@ -4,8 +4,6 @@
 #include <stdexcept>
 #include <strings.h>
 
-#include "fusebox/net/http_client.hpp"
-
 #include "route_util.hpp"
 
 namespace fusebox::gateway {
@@ -91,47 +89,29 @@ std::optional<bool> enabled_field(const json& body, const net::Responder& respon
 
 void reconcile_statement(RouteContext& context, const std::string& channel,
                          net::Responder respond) {
-  const std::string control = context.options().simulator_control;
-  if (control.empty()) {
-    return respond_error(respond, api::error(409, "NO_STATEMENT_SOURCE",
-                                             "statements come from the simulator's control API; "
-                                             "this gateway was not started with one"));
-  }
-  // The download blocks, so it runs off the loop; the comparison runs back on it.
-  context.start_background([&context, control, channel, respond] {
-    std::string csv;
-    std::string failure;
-    try {
-      const net::HttpReply reply =
-          net::http_request("GET", control + "/channels/" + channel + "/statement");
-      if (reply.status != 200) failure = "HTTP " + std::to_string(reply.status) + ": " + reply.body;
-      csv = reply.body;
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    context.post([&context, channel, respond, csv, failure] {
-      if (!failure.empty()) {
-        return respond_error(respond, api::error(502, "STATEMENT_UNAVAILABLE", failure));
-      }
-      try {
-        const auto rows = parse_statement_csv(csv);
-        const ReconcileReport report =
-            context.core().reconcile_statement(context.now(), channel, rows);
-        json differences = json::array();
-        for (const Difference& d : report.differences) {
-          differences.push_back(
-              {{"kind", std::string(to_string(d.kind))}, {"id", d.id}, {"detail", d.detail}});
+  context.fetch_statement(
+      channel, [&context, channel, respond](std::string csv, std::string failure) {
+        if (!failure.empty()) {
+          return respond_error(respond, api::error(502, "STATEMENT_UNAVAILABLE", failure));
         }
-        respond_json(respond, 200,
-                     {{"channel", channel},
-                      {"rows", report.rows},
-                      {"matched", report.matched},
-                      {"differences", differences}});
-      } catch (const std::invalid_argument& e) {
-        respond_error(respond, api::error(502, "STATEMENT_MALFORMED", e.what()));
-      }
-    });
-  });
+        try {
+          const auto rows = parse_statement_csv(csv);
+          const ReconcileReport report =
+              context.core().reconcile_statement(context.now(), channel, rows);
+          json differences = json::array();
+          for (const Difference& d : report.differences) {
+            differences.push_back(
+                {{"kind", std::string(to_string(d.kind))}, {"id", d.id}, {"detail", d.detail}});
+          }
+          respond_json(respond, 200,
+                       {{"channel", channel},
+                        {"rows", report.rows},
+                        {"matched", report.matched},
+                        {"differences", differences}});
+        } catch (const std::invalid_argument& e) {
+          respond_error(respond, api::error(502, "STATEMENT_MALFORMED", e.what()));
+        }
+      });
 }
 
 void reconcile_orders(RouteContext& context, const json& body, const net::Responder& respond) {

@@ -1,4 +1,4 @@
-#include "api_json.hpp"
+#include "fusebox/gateway/api_json.hpp"
 
 #include <initializer_list>
 #include <optional>
@@ -119,6 +119,14 @@ json to_json(const MerchantError& e) {
   json error{{"code", e.code}, {"message", e.message}};
   error["field"] = e.field.empty() ? json(nullptr) : json(e.field);
   return json{{"error", error}};
+}
+
+net::HttpResponseOut to_response(const MerchantReply& reply) {
+  const nlohmann::json body = reply.error     ? to_json(*reply.error)
+                              : reply.payment ? to_json(*reply.payment)
+                                              : to_json(*reply.refund);
+  return net::make_response(reply.error ? reply.error->http_status : reply.http_status,
+                            "application/json", body.dump());
 }
 
 }  // namespace fusebox::gateway::api

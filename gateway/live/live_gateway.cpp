@@ -16,13 +16,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "fusebox/gateway/api_json.hpp"
 #include "fusebox/gateway/gateway_core.hpp"
+#include "fusebox/gateway/routes.hpp"
 #include "fusebox/gateway/store.hpp"
 #include "fusebox/gateway/transport.hpp"
+#include "fusebox/net/http_client.hpp"
 #include "fusebox/net/http_server.hpp"
-
-#include "api_json.hpp"
-#include "live_routes.hpp"
 
 namespace fusebox::gateway {
 
@@ -173,8 +173,30 @@ class LiveGateway::Impl final : public RouteContext {
   }
   StoreStats store_stats() override { return store_->stats(); }
   void post(std::function<void()> task) override { asio::post(io_, std::move(task)); }
-  void start_background(std::function<void()> task) override {
-    background_.emplace_back(std::move(task));
+  // Statements come from the simulator's control API; the download blocks, so it runs off
+  // the loop and the comparison comes back on it.
+  void fetch_statement(const std::string& channel, StatementDone done) override {
+    const std::string control = options_.simulator_control;
+    if (control.empty()) {
+      return done("",
+                  "statements come from the simulator's control API; this gateway was not "
+                  "started with one");
+    }
+    background_.emplace_back([this, control, channel, done = std::move(done)] {
+      std::string csv;
+      std::string failure;
+      try {
+        const net::HttpReply reply =
+            net::http_request("GET", control + "/channels/" + channel + "/statement");
+        if (reply.status != 200) {
+          failure = "HTTP " + std::to_string(reply.status) + ": " + reply.body;
+        }
+        csv = reply.body;
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      post([done, csv = std::move(csv), failure = std::move(failure)] { done(csv, failure); });
+    });
   }
 
   ~Impl() override {
@@ -232,11 +254,7 @@ class LiveGateway::Impl final : public RouteContext {
     if (it == waiting_.end()) return;  // the core answers each request once; tests may not wait
     net::Responder respond = std::move(it->second);
     waiting_.erase(it);
-    json body = reply.error     ? api::to_json(*reply.error)
-                : reply.payment ? api::to_json(*reply.payment)
-                                : api::to_json(*reply.refund);
-    respond(net::make_response(reply.error ? reply.error->http_status : reply.http_status,
-                               "application/json", body.dump()));
+    respond(api::to_response(reply));
   }
 
   void send_call(const ChannelSend& send) {

@@ -1,10 +1,10 @@
 // The merchant API, channel notifications, health and metrics (docs/GATEWAY.md). The
 // operator API is in admin_routes.cpp.
-#include "live_routes.hpp"
-
 #include <vector>
 
-#include "api_json.hpp"
+#include "fusebox/gateway/api_json.hpp"
+#include "fusebox/gateway/routes.hpp"
+
 #include "route_util.hpp"
 
 namespace fusebox::gateway {

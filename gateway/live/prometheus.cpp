@@ -3,7 +3,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "live_routes.hpp"
+#include "fusebox/gateway/routes.hpp"
 
 namespace fusebox::gateway {
 namespace {

@@ -6,11 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/gateway/api_json.hpp"
+#include "fusebox/gateway/routes.hpp"
 #include "fusebox/net/http_server.hpp"
 #include "fusebox/net/url.hpp"
-
-#include "api_json.hpp"
-#include "live_routes.hpp"
 
 namespace fusebox::gateway {
 

@@ -41,8 +41,8 @@ constexpr std::chrono::milliseconds kLeadIn{300};
 
 struct Parts {
   std::unique_ptr<ChildProcess> simulator, gateway;
-  std::unique_ptr<SimulatorApi> sim;
-  std::unique_ptr<GatewayApi> gw;
+  std::unique_ptr<HttpSimulatorApi> sim;
+  std::unique_ptr<HttpGatewayApi> gw;
   std::int64_t sim_origin_ms = 0;  // the simulator's clock origin on the wall clock
   HostPort api;
 };
@@ -58,7 +58,7 @@ std::string admin_token(std::uint64_t seed) { return "fusebox-run-" + std::to_st
 void start_simulator(const Scenario& s, const RunOptions& o, std::uint64_t seed,
                      const fs::path& dir, Parts& parts) {
   if (!o.simulator_url.empty()) {
-    parts.sim = std::make_unique<SimulatorApi>(o.simulator_url);
+    parts.sim = std::make_unique<HttpSimulatorApi>(o.simulator_url);
     parts.sim_origin_ms = parts.sim->clock_origin_ms();
     return;
   }
@@ -72,14 +72,15 @@ void start_simulator(const Scenario& s, const RunOptions& o, std::uint64_t seed,
   const json ready = parts.simulator->read_ready_line(kReadyTimeout);
   // Kept beside the run's logs, so a developer can reach the parts while a run plays.
   write_file(dir / "simulator.ready.json", ready.dump());
-  parts.sim = std::make_unique<SimulatorApi>(ready.value("control", ""));
+  parts.sim = std::make_unique<HttpSimulatorApi>(ready.value("control", ""));
   parts.sim_origin_ms = ready.value("clock_origin_ms", std::int64_t{0});
 }
 
 void start_gateway(const Scenario& s, const RunOptions& o, std::uint64_t seed, const fs::path& dir,
                    Parts& parts) {
   if (!o.gateway_url.empty()) {
-    parts.gw = std::make_unique<GatewayApi>(o.gateway_url, o.gateway_url + "/admin", o.admin_token);
+    parts.gw =
+        std::make_unique<HttpGatewayApi>(o.gateway_url, o.gateway_url + "/admin", o.admin_token);
     parts.api = parse_http_url(o.gateway_url);
     return;
   }
@@ -96,7 +97,7 @@ void start_gateway(const Scenario& s, const RunOptions& o, std::uint64_t seed, c
   const json ready = parts.gateway->read_ready_line(kReadyTimeout);
   write_file(dir / "gateway.ready.json", ready.dump());
   const std::string api = ready.value("api", "");
-  parts.gw = std::make_unique<GatewayApi>(api, ready.value("admin", api + "/admin"), token);
+  parts.gw = std::make_unique<HttpGatewayApi>(api, ready.value("admin", api + "/admin"), token);
   parts.api = parse_http_url(api);
 }
 
@@ -128,29 +129,6 @@ void note_dead_parts(Parts& parts, std::vector<std::string>& problems) {
                          std::to_string(child->stop()) + "); see its log beside the result");
     }
   }
-}
-
-// After the settle period: the books, the checker and the verdicts. A part that no longer
-// answers leaves the checker empty and the run failed, with the reason among the problems.
-void judge(const Scenario& s, const Recorder& recorder, Observer& observer, const RunClock& clock,
-           RunRecord& record, CheckReport& report) {
-  Observation observation;
-  observation.scenario = &s;
-  observation.recorder = &recorder;
-  try {
-    report = observer.final_check(recorder, clock.epoch_ms(s.duration_s));
-  } catch (const RunError& e) {
-    record.problems.push_back(std::string("could not read the books at the end: ") + e.what());
-  }
-  observation.checker = &report;
-  observation.breaker_events = observer.breaker_events();
-  observation.alerts = observer.alerts();
-  observation.probes = observer.probes();
-  record.ticks = observer.ticks(timeline_seconds(s));
-  record.breaker_events = observation.breaker_events;
-  record.alerts = observation.alerts;
-  record.checker = &report;
-  record.assertions = evaluate(observation);
 }
 
 }  // namespace
@@ -197,7 +175,7 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   record.problems = player.errors();
   note_dead_parts(parts, record.problems);
   CheckReport report;
-  judge(s, recorder, observer, clock, record, report);
+  judge_run(s, recorder, observer, clock, record, report);
   record.interrupted = stop.load();
   if (record.interrupted) record.problems.push_back("interrupted before the run's end");
   if (!o.simulator_url.empty()) observer.clear_faults();

@@ -295,4 +295,25 @@ void Observer::clear_faults() const {
     sim_.clear_faults(channel);
 }
 
+void judge_run(const Scenario& s, const Recorder& recorder, Observer& observer,
+               const RunClock& clock, RunRecord& record, CheckReport& report) {
+  Observation observation;
+  observation.scenario = &s;
+  observation.recorder = &recorder;
+  try {
+    report = observer.final_check(recorder, clock.epoch_ms(s.duration_s));
+  } catch (const RunError& e) {
+    record.problems.push_back(std::string("could not read the books at the end: ") + e.what());
+  }
+  observation.checker = &report;
+  observation.breaker_events = observer.breaker_events();
+  observation.alerts = observer.alerts();
+  observation.probes = observer.probes();
+  record.ticks = observer.ticks(timeline_seconds(s));
+  record.breaker_events = observation.breaker_events;
+  record.alerts = observation.alerts;
+  record.checker = &report;
+  record.assertions = evaluate(observation);
+}
+
 }  // namespace fusebox::harness

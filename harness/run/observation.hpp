@@ -18,6 +18,7 @@
 #include "fusebox/harness/scenario.hpp"
 
 #include "part_apis.hpp"
+#include "result_builder.hpp"
 #include "timeline.hpp"
 
 namespace fusebox::harness {
@@ -73,5 +74,11 @@ class Observer {
   std::vector<AlertSeen> alerts_;
   std::uint64_t last_answered_ = 0;
 };
+
+// After the settle period: the books, the checker and the verdicts, into `record` (ticks,
+// breaker events, alerts, assertions; `report` must outlive it). A part that no longer
+// answers leaves the checker empty and the run failed, with the reason among the problems.
+void judge_run(const Scenario& s, const Recorder& recorder, Observer& observer,
+               const RunClock& clock, RunRecord& record, CheckReport& report);
 
 }  // namespace fusebox::harness

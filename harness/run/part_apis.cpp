@@ -37,18 +37,20 @@ json call(const std::string& method, const std::string& url, const json& body,
 
 }  // namespace
 
-std::int64_t SimulatorApi::add_fault(const std::string& channel, const json& fault) const {
+std::int64_t HttpSimulatorApi::add_fault(const std::string& channel, const json& fault) const {
   const json answer = call("POST", control_ + "/channels/" + channel + "/faults", fault, {}, 201);
   return answer.value("id", std::int64_t{-1});
 }
 
-void SimulatorApi::clear_faults(const std::string& channel) const {
+void HttpSimulatorApi::clear_faults(const std::string& channel) const {
   (void)call("DELETE", control_ + "/channels/" + channel + "/faults", json(), {}, 200);
 }
 
-json SimulatorApi::channels() const { return call("GET", control_ + "/channels", json(), {}, 200); }
+json HttpSimulatorApi::channels() const {
+  return call("GET", control_ + "/channels", json(), {}, 200);
+}
 
-std::int64_t SimulatorApi::clock_origin_ms() const {
+std::int64_t HttpSimulatorApi::clock_origin_ms() const {
   const json clock = call("GET", control_ + "/clock", json(), {}, 200);
   if (!clock.contains("origin_ms") || !clock["origin_ms"].is_number_integer()) {
     throw RunError("GET " + control_ + "/clock: expected {\"origin_ms\": integer}, got " +
@@ -57,15 +59,15 @@ std::int64_t SimulatorApi::clock_origin_ms() const {
   return clock["origin_ms"].get<std::int64_t>();
 }
 
-json SimulatorApi::ledger(const std::string& channel) const {
+json HttpSimulatorApi::ledger(const std::string& channel) const {
   return call("GET", control_ + "/ledger?channel=" + channel, json(), {}, 200);
 }
 
-json GatewayApi::admin_get(const std::string& path) const {
+json HttpGatewayApi::admin_get(const std::string& path) const {
   return call("GET", admin_ + "/" + path, json(), {{"Authorization", "Bearer " + token_}}, 200);
 }
 
-json GatewayApi::admin_post(const std::string& path, const json& body) const {
+json HttpGatewayApi::admin_post(const std::string& path, const json& body) const {
   net::HttpReply reply;
   const std::string url = admin_ + "/" + path;
   try {

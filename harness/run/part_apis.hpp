@@ -11,28 +11,49 @@
 
 namespace fusebox::harness {
 
+// What the runner reads and plays on the parts. Live mode speaks HTTP to real processes
+// (HttpSimulatorApi, HttpGatewayApi); sim mode answers the same calls in process, through the
+// very same gateway routes and simulator JSON (harness/sim/).
 class SimulatorApi {
  public:
-  explicit SimulatorApi(std::string control_url) : control_(std::move(control_url)) {}
+  virtual ~SimulatorApi() = default;
   // Adds a fault; returns its id.
-  std::int64_t add_fault(const std::string& channel, const nlohmann::json& fault) const;
-  void clear_faults(const std::string& channel) const;
-  [[nodiscard]] nlohmann::json channels() const;
-  // The wall-clock instant (ms since the Unix epoch) the simulator's own times count from.
-  [[nodiscard]] std::int64_t clock_origin_ms() const;
-  [[nodiscard]] nlohmann::json ledger(const std::string& channel) const;
+  virtual std::int64_t add_fault(const std::string& channel, const nlohmann::json& fault) const = 0;
+  virtual void clear_faults(const std::string& channel) const = 0;
+  [[nodiscard]] virtual nlohmann::json channels() const = 0;
+  // The instant (ms since the Unix epoch, or since the virtual clock's zero) the simulator's
+  // own times count from.
+  [[nodiscard]] virtual std::int64_t clock_origin_ms() const = 0;
+  [[nodiscard]] virtual nlohmann::json ledger(const std::string& channel) const = 0;
+};
+
+class GatewayApi {
+ public:
+  virtual ~GatewayApi() = default;
+  [[nodiscard]] virtual nlohmann::json admin_get(const std::string& path) const = 0;  // "channels"
+  virtual nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const = 0;
+};
+
+class HttpSimulatorApi final : public SimulatorApi {
+ public:
+  explicit HttpSimulatorApi(std::string control_url) : control_(std::move(control_url)) {}
+  std::int64_t add_fault(const std::string& channel, const nlohmann::json& fault) const override;
+  void clear_faults(const std::string& channel) const override;
+  [[nodiscard]] nlohmann::json channels() const override;
+  [[nodiscard]] std::int64_t clock_origin_ms() const override;
+  [[nodiscard]] nlohmann::json ledger(const std::string& channel) const override;
   [[nodiscard]] const std::string& url() const { return control_; }
 
  private:
   std::string control_;
 };
 
-class GatewayApi {
+class HttpGatewayApi final : public GatewayApi {
  public:
-  GatewayApi(std::string api_url, std::string admin_url, std::string token)
+  HttpGatewayApi(std::string api_url, std::string admin_url, std::string token)
       : api_(std::move(api_url)), admin_(std::move(admin_url)), token_(std::move(token)) {}
-  [[nodiscard]] nlohmann::json admin_get(const std::string& path) const;  // "channels"
-  nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const;
+  [[nodiscard]] nlohmann::json admin_get(const std::string& path) const override;
+  nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const override;
   [[nodiscard]] const std::string& api_url() const { return api_; }
 
  private:

@@ -28,7 +28,17 @@ RunClock RunClock::starting_in(std::chrono::milliseconds delay) {
   return clock;
 }
 
+RunClock RunClock::virtual_from(const Clock& clock, TimeNs start_ns) {
+  RunClock run;
+  run.start_epoch_ms = start_ns / kNsPerMs;
+  run.virtual_clock = &clock;
+  return run;
+}
+
 double RunClock::now_s() const {
+  if (virtual_clock != nullptr) {
+    return static_cast<double>(virtual_clock->now_ns() - start_epoch_ms * kNsPerMs) / 1e9;
+  }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

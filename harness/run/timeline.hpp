@@ -16,14 +16,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/common/clock.hpp"
+
 namespace fusebox::harness {
 
-// t = 0 is the start of the load, on the steady clock and on the wall clock.
+// t = 0 is the start of the load, on the steady clock and on the wall clock; in sim mode on
+// the virtual clock, whose nanoseconds the gateway and the channels read as their "epoch".
 struct RunClock {
   std::chrono::steady_clock::time_point start;
   std::int64_t start_epoch_ms = 0;
+  const Clock* virtual_clock = nullptr;  // sim mode: now_s() reads it
 
   static RunClock starting_in(std::chrono::milliseconds delay);
+  static RunClock virtual_from(const Clock& clock, TimeNs start_ns);
   [[nodiscard]] double t_s(std::int64_t epoch_ms) const {
     return static_cast<double>(epoch_ms - start_epoch_ms) / 1000.0;
   }

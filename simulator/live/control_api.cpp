@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fusebox/net/url.hpp"
+#include "fusebox/simulator/control_json.hpp"
 
 #include "live_channel.hpp"
 
@@ -27,17 +28,6 @@ json fault_json(const Fault& fault) {
   if (fault.operation) f["operation"] = std::string(to_string(*fault.operation));
   if (fault.node) f["node"] = *fault.node;
   return f;
-}
-
-json ledger_json(const LedgerEntry& e) {
-  json entry{{"at_ms", e.at_ns / kNsPerMs},
-             {"event", std::string(to_string(e.event))},
-             {"order_id", e.order_id},
-             {"amount", e.amount_minor},
-             {"currency", e.currency}};
-  if (!e.refund_id.empty()) entry["refund_id"] = e.refund_id;
-  if (!e.channel_txn_id.empty()) entry["channel_txn_id"] = e.channel_txn_id;
-  return entry;
 }
 
 // The from_ms and to_ms query parameters (ms since the simulator's start) as [from, to);
@@ -182,7 +172,7 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       json entries = json::array();
       for (const LedgerEntry& e :
            wallet->model().ledger().select(from_ns, to_ns, query_value(in.target, "order"))) {
-        entries.push_back(ledger_json(e));
+        entries.push_back(ledger_entry_json(e));
       }
       return reply(200, entries);
     }
@@ -201,3 +191,19 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
 }
 
 }  // namespace fusebox::sim::live
+
+namespace fusebox::sim {
+
+nlohmann::json ledger_entry_json(const LedgerEntry& e) {
+  using nlohmann::json;
+  json entry{{"at_ms", e.at_ns / kNsPerMs},
+             {"event", std::string(to_string(e.event))},
+             {"order_id", e.order_id},
+             {"amount", e.amount_minor},
+             {"currency", e.currency}};
+  if (!e.refund_id.empty()) entry["refund_id"] = e.refund_id;
+  if (!e.channel_txn_id.empty()) entry["channel_txn_id"] = e.channel_txn_id;
+  return entry;
+}
+
+}  // namespace fusebox::sim

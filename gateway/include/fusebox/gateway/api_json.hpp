@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fusebox/gateway/gateway_core.hpp"
+#include "fusebox/net/http_server.hpp"
 
 namespace fusebox::gateway::api {
 
@@ -19,5 +20,8 @@ namespace fusebox::gateway::api {
 [[nodiscard]] nlohmann::json to_json(const MerchantError& error);
 [[nodiscard]] MerchantError error(int status, std::string code, std::string message,
                                   std::string field = {});
+// The HTTP answer to a merchant request the core has replied to: its payment, refund or error
+// as JSON with the reply's status.
+[[nodiscard]] net::HttpResponseOut to_response(const MerchantReply& reply);
 
 }  // namespace fusebox::gateway::api

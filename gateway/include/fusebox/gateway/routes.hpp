@@ -1,7 +1,9 @@
 #pragma once
 // The gateway's HTTP routes (merchant API, channel notifications, /metrics, /healthz and the
 // operator API under /admin/), written against what they need from the driver so the driver
-// stays about sockets and time, and the routes about the API.
+// stays about sockets and time, and the routes about the API. Two drivers implement
+// RouteContext: the live runtime (live_gateway.cpp) and the virtual-time runner (harness/sim/),
+// so sim mode answers through exactly the routes a live gateway serves.
 
 #include <functional>
 #include <string>
@@ -30,8 +32,10 @@ class RouteContext {
   [[nodiscard]] virtual StoreStats store_stats() = 0;
   // Runs `task` on the event loop's thread.
   virtual void post(std::function<void()> task) = 0;
-  // Runs blocking work (e.g. a statement download) off the event loop.
-  virtual void start_background(std::function<void()> task) = 0;
+  // Downloads a channel's statement CSV and calls `done` on the event loop's thread with it,
+  // or with a failure message (the csv is then ignored). `done` may run before this returns.
+  using StatementDone = std::function<void(std::string csv, std::string failure)>;
+  virtual void fetch_statement(const std::string& channel, StatementDone done) = 0;
 };
 
 void route(RouteContext& context, const net::HttpRequestIn& in, net::Responder respond);
