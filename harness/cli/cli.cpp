@@ -12,24 +12,12 @@
 
 #include "gateway_command.hpp"
 #include "run_command.hpp"
+#include "sim_commands.hpp"
 #include "simulator_command.hpp"
 
 namespace fusebox::harness {
 
 namespace {
-
-// What a subcommand does today. A subcommand whose issue has not landed says so and exits 2:
-// it never pretends to have run.
-struct Pending {
-  const char* what;   // what the subcommand needs that is not built yet
-  const char* issue;  // where it is built
-};
-
-int not_available(std::ostream& err, const std::string& command, const Pending& pending) {
-  err << "fusebox " << command << ": not available in this build: " << pending.what
-      << " lands with issue " << pending.issue << "; nothing was run\n";
-  return kExitBadInput;
-}
 
 struct Options {
   std::vector<std::string> scenarios;
@@ -37,9 +25,8 @@ struct Options {
   std::optional<std::uint64_t> seed;
   double time_scale = 1.0;
   bool quiet = false;
-  std::uint64_t seeds = 0;
-  std::uint64_t from_seed = 1;
-  unsigned jobs = 1;
+  bool real_crypto = false;
+  SimBatchOptions batch;
   std::string out_dir;
   std::string config;
   std::string gateway_url;
@@ -74,6 +61,53 @@ void add_run(CLI::App& app, Options& o) {
   run->add_option("--simulator", o.simulator_url,
                   "Use a running simulator (its control URL) instead of starting one");
   run->add_option("--admin-token", o.admin_token, "Bearer token of a running gateway's /admin/");
+  run->add_flag("--real-crypto", o.real_crypto,
+                "sim mode: sign with the channels' real schemes (RSA ...) instead of HMAC");
+}
+
+void add_sweep(CLI::App& app, SimBatchOptions& b) {
+  auto* sweep = app.add_subcommand(
+      "sweep",
+      "Run a scenario in sim mode over many seeds (varying faults within the scenario's "
+      "\"vary\" ranges); print every failing seed, its shrunk schedule and the replay commands. "
+      "Exit 1 if any seed failed.");
+  sweep->add_option("SCENARIO", b.scenario, "Scenario file")->required();
+  sweep->add_option("--seeds", b.seeds, "How many seeds")
+      ->required()
+      ->check(CLI::Range(1, 1'000'000));
+  sweep->add_option("--from", b.from_seed, "First seed")->capture_default_str();
+  sweep->add_option("--jobs", b.jobs, "Parallel runs")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  sweep->add_option("--out", b.out_dir,
+                    "Folder for failing seeds' scenario files (default: runs/sweep-<UTC time>)");
+  sweep->add_option("--time-scale", b.time_scale, "Shorten every run by this factor, in (0, 1]")
+      ->capture_default_str();
+  sweep->add_flag("--no-shrink", b.no_shrink, "Do not shrink failing seeds");
+  sweep->add_flag("--real-crypto", b.real_crypto, "Sign with the channels' real schemes");
+}
+
+void add_tune(CLI::App& app, SimBatchOptions& b) {
+  auto* tune = app.add_subcommand(
+      "tune",
+      "Search gateway settings in sim mode (grid or random); report failed payments during "
+      "faults, false trips and recovery time per setting, and the Pareto-best ones");
+  tune->add_option("SCENARIO", b.scenario, "Scenario file")->required();
+  tune->add_option("--param", b.params,
+                   "NAME=LO:HI or NAME=a,b,c, a path in the gateway section "
+                   "(e.g. breaker.failure_rate=0.2:0.8); repeatable")
+      ->required();
+  tune->add_option("--points", b.points, "Grid values per range parameter")->capture_default_str();
+  tune->add_option("--samples", b.samples, "Random search: this many settings instead of a grid");
+  tune->add_option("--seeds", b.tune_seeds, "Seeds per setting")->capture_default_str();
+  tune->add_option("--seed", b.seed, "Base seed (default: the scenario's)");
+  tune->add_option("--jobs", b.jobs, "Parallel runs")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  tune->add_option("--out", b.out_dir, "Folder for tune.json (default: runs/tune-<UTC time>)");
+  tune->add_option("--time-scale", b.time_scale, "Shorten every run by this factor, in (0, 1]")
+      ->capture_default_str();
+  tune->add_flag("--real-crypto", b.real_crypto, "Sign with the channels' real schemes");
 }
 
 void add_subcommands(CLI::App& app, Options& o) {
@@ -89,16 +123,8 @@ void add_subcommands(CLI::App& app, Options& o) {
       ->capture_default_str();
   capacity->add_flag("--quiet", o.quiet, "No live status line");
 
-  auto* sweep = app.add_subcommand(
-      "sweep", "Run a scenario in sim mode over many seeds; print every failing seed");
-  sweep->add_option("SCENARIO", o.scenarios, "Scenario file")->required()->expected(1);
-  sweep->add_option("--seeds", o.seeds, "How many seeds")
-      ->required()
-      ->check(CLI::Range(1, 1'000'000));
-  sweep->add_option("--from", o.from_seed, "First seed")->capture_default_str();
-  sweep->add_option("--jobs", o.jobs, "Parallel runs")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+  add_sweep(app, o.batch);
+  add_tune(app, o.batch);
 
   auto* validate_cmd =
       app.add_subcommand("validate", "Check scenario files; errors name file, line and path");
@@ -135,15 +161,17 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   if (name == "validate") return validate_scenarios(o.scenarios, out, err);
   if (name == "run") {
     return run_scenarios({o.scenarios, o.mode, o.seed, o.out_dir, o.time_scale, o.gateway_url,
-                          o.simulator_url, o.admin_token, o.quiet},
+                          o.simulator_url, o.admin_token, o.quiet, o.real_crypto},
                          out, err);
   }
   if (name == "report") return report_results(o.results, o.out_dir, out, err);
   if (name == "capacity") {
     return capacity_scenario(
-        {o.scenarios, "live", o.seed, o.out_dir, o.time_scale, "", "", "", o.quiet}, out, err);
+        {o.scenarios, "live", o.seed, o.out_dir, o.time_scale, "", "", "", o.quiet, false}, out,
+        err);
   }
-  if (name == "sweep") return not_available(err, name, {"the virtual-time runner", "#6"});
+  if (name == "sweep") return sweep_command(o.batch, out, err);
+  if (name == "tune") return tune_command(o.batch, out, err);
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") {
     return run_gateway(

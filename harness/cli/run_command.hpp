@@ -17,6 +17,7 @@ struct RunCommandOptions {
   double time_scale = 1.0;
   std::string gateway_url, simulator_url, admin_token;
   bool quiet = false;
+  bool real_crypto = false;  // sim mode: sign with the channels' real schemes
 };
 
 [[nodiscard]] int validate_scenarios(const std::vector<std::string>& arguments, std::ostream& out,

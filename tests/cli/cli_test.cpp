@@ -165,18 +165,4 @@ TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
   }
 }
 
-TEST(CliTest, SubcommandsNotLandedSayWhereTheyLandAndExit2) {
-  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-      {{"run", FUSEBOX_SOURCE_DIR "/scenarios/smoke.json", "--mode", "sim"}, "#6"},
-      {{"sweep", FUSEBOX_SOURCE_DIR "/scenarios/smoke.json", "--seeds", "10"}, "#6"},
-  };
-  for (const auto& [args, issue] : cases) {
-    const Result r = run_fusebox(args);
-    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << context(r);
-    EXPECT_NE(r.err.find("not available in this build"), std::string::npos) << context(r);
-    EXPECT_NE(r.err.find(issue), std::string::npos) << context(r);
-    EXPECT_EQ(r.out, "") << "must not print anything that looks like a result\n" << context(r);
-  }
-}
-
 }  // namespace

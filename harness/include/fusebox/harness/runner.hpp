@@ -49,6 +49,29 @@ class RunError : public std::runtime_error {
 [[nodiscard]] nlohmann::json run_live(const Scenario& scenario, const RunOptions& options,
                                       const std::atomic<bool>& stop, std::ostream& status);
 
+// `fusebox run --mode sim`: the same scenario in virtual time, in this thread: the gateway's
+// core behind its own routes, every channel's model behind its own protocol layer, the load,
+// the fault timeline and the observation on one discrete-event clock (harness/sim/). The same
+// scenario, seed and build give a byte-identical result (no wall-clock field in it) and the
+// same trace digest. Safe to call from several threads at once (each run owns its world).
+struct SimOptions {
+  std::optional<std::uint64_t> seed;  // overrides the scenario's
+  double time_scale = 1.0;            // what the scenario was scaled by (for the result)
+  bool real_crypto = false;           // sign with the channels' real schemes (RSA ...)
+  std::string replay_command;
+};
+
+struct SimRun {
+  nlohmann::json result;     // result.json, "mode": "sim", with a "sim" section
+  std::string trace_digest;  // 16 hex digits over every event of the run
+  std::uint64_t events = 0;  // events the scheduler fired
+  double virtual_s = 0;      // virtual seconds played
+  double wall_s = 0;         // wall-clock seconds it took (not in the result)
+};
+
+// Throws RunError for a scenario sim mode cannot play (see Scenario::modes).
+[[nodiscard]] SimRun run_sim(const Scenario& scenario, const SimOptions& options);
+
 // `fusebox capacity`: steps the arrival rate up (then bisects) until an SLO breaks; the
 // result is the last step that held, with a "capacity" section (reports/reports.hpp):
 // every step, the highest rate that held, what broke first, the knee and the headroom

@@ -1,0 +1,67 @@
+// The control and operator APIs in process (sim_parts.hpp).
+#include "sim_parts.hpp"
+
+#include "fusebox/common/config.hpp"
+#include "fusebox/harness/runner.hpp"
+#include "fusebox/simulator/channel_config.hpp"
+#include "fusebox/simulator/control_json.hpp"
+
+namespace fusebox::harness::simmode {
+
+using nlohmann::json;
+
+SimChannel& InProcessSimulator::find(const std::string& channel) const {
+  SimChannel* found = world_.channel(channel);
+  if (found == nullptr) throw RunError("sim: no channel named \"" + channel + "\"");
+  return *found;
+}
+
+std::int64_t InProcessSimulator::add_fault(const std::string& channel, const json& fault) const {
+  const ConfigDocument doc = ConfigDocument::parse("fault on " + channel, fault.dump());
+  const std::uint64_t id = find(channel).model().faults().add(sim::parse_fault(doc.root()));
+  if (id == 0) throw RunError("sim: too many faults on " + channel);
+  return static_cast<std::int64_t>(id);
+}
+
+void InProcessSimulator::clear_faults(const std::string& channel) const {
+  find(channel).model().faults().clear();
+}
+
+json InProcessSimulator::channels() const {
+  json list = json::array();
+  for (const std::string& name : world_.channel_names()) {
+    list.push_back({{"name", name}, {"family", std::string(to_string(find(name).family()))}});
+  }
+  return list;
+}
+
+json InProcessSimulator::ledger(const std::string& channel) const {
+  json entries = json::array();
+  for (const sim::LedgerEntry& e : find(channel).model().ledger().entries())
+    entries.push_back(sim::ledger_entry_json(e));
+  return entries;
+}
+
+json InProcessGateway::call(const std::string& method, const std::string& path,
+                            const std::string& body) const {
+  net::HttpRequestIn in;
+  in.method = method;
+  in.target = "/admin/" + path;
+  in.body = body;
+  const net::HttpResponseOut out = world_.call_now(std::move(in));
+  if (out.status < 200 || out.status >= 300) {
+    throw RunError(method + " /admin/" + path + ": got HTTP " + std::to_string(out.status) + ": " +
+                   out.body.substr(0, 300));
+  }
+  json parsed = json::parse(out.body, nullptr, false);
+  if (parsed.is_discarded()) throw RunError(method + " /admin/" + path + ": not JSON");
+  return parsed;
+}
+
+json InProcessGateway::admin_get(const std::string& path) const { return call("GET", path, ""); }
+
+json InProcessGateway::admin_post(const std::string& path, const json& body) const {
+  return call("POST", path, body.dump());
+}
+
+}  // namespace fusebox::harness::simmode

@@ -1,0 +1,39 @@
+#pragma once
+// The runner's views of the parts in sim mode: the simulator's control API and the gateway's
+// operator API answered in process. The gateway side goes through the gateway's own admin
+// routes; the simulator side reads and writes the channel models directly and answers in the
+// control API's JSON. So the Observer, the checker and the judge run unchanged in both modes.
+
+#include "../run/part_apis.hpp"
+#include "sim_world.hpp"
+
+namespace fusebox::harness::simmode {
+
+class InProcessSimulator final : public SimulatorApi {
+ public:
+  explicit InProcessSimulator(SimWorld& world) : world_(world) {}
+  std::int64_t add_fault(const std::string& channel, const nlohmann::json& fault) const override;
+  void clear_faults(const std::string& channel) const override;
+  [[nodiscard]] nlohmann::json channels() const override;
+  // The channels' clocks and the gateway's share the virtual clock, zero at its start.
+  [[nodiscard]] std::int64_t clock_origin_ms() const override { return 0; }
+  [[nodiscard]] nlohmann::json ledger(const std::string& channel) const override;
+
+ private:
+  [[nodiscard]] SimChannel& find(const std::string& channel) const;
+  SimWorld& world_;
+};
+
+class InProcessGateway final : public GatewayApi {
+ public:
+  explicit InProcessGateway(SimWorld& world) : world_(world) {}
+  [[nodiscard]] nlohmann::json admin_get(const std::string& path) const override;
+  nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const override;
+
+ private:
+  [[nodiscard]] nlohmann::json call(const std::string& method, const std::string& path,
+                                    const std::string& body) const;
+  SimWorld& world_;
+};
+
+}  // namespace fusebox::harness::simmode

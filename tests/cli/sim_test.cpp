@@ -1,0 +1,144 @@
+// Sim mode through the `fusebox` binary as a user runs it: run --mode sim, sweep (finding a
+// planted double-charge bug and shrinking its schedule) and tune, with their exit codes.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_support.hpp"
+
+namespace {
+
+using namespace fusebox::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path kSource = FUSEBOX_SOURCE_DIR;
+const fs::path kPlanted = kSource / "tests" / "scenarios" / "planted-failover-bug.json";
+constexpr int kTimeoutS = 240;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("fusebox_sim_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+json read_json(const fs::path& path) {
+  return json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
+}
+
+TEST(SimCli, RunsAScenarioInVirtualTimeAndWritesTheUsualOutputs) {
+  const fs::path dir = fresh_dir("smoke");
+  const Result r = run_fusebox({"run", (kSource / "scenarios" / "smoke.json").string(), "--mode",
+                                "sim", "--out", dir.string()},
+                               kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_NE(r.out.find("trace digest "), std::string::npos) << context(r);
+  EXPECT_NE(r.out.find("PASS smoke"), std::string::npos) << context(r);
+  const json result = read_json(dir / "result.json");
+  EXPECT_EQ(result.value("mode", ""), "sim");
+  EXPECT_FALSE(result.contains("wall_s")) << "a sim result must not depend on the wall clock";
+  EXPECT_FALSE(result.contains("started_at"));
+  EXPECT_EQ(result["sim"].value("crypto", ""), "hmac");
+  EXPECT_GT(result["load"].value("sent", 0), 1000);
+  EXPECT_TRUE(fs::exists(dir / "report.html"));
+  EXPECT_TRUE(fs::exists(dir / "junit.xml"));
+}
+
+TEST(SimCli, RealCryptoSignsWithTheChannelsOwnSchemesAndStillPasses) {
+  const fs::path dir = fresh_dir("real_crypto");
+  const Result r =
+      run_fusebox({"run", (kSource / "scenarios" / "forged-notifications.json").string(), "--mode",
+                   "sim", "--real-crypto", "--time-scale", "0.5", "--out", dir.string()},
+                  kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_EQ(read_json(dir / "result.json")["sim"].value("crypto", ""), "real");
+}
+
+TEST(SimCli, WhatSimModeCannotHonourIsRejectedWithExit2) {
+  const Result external = run_fusebox({"run", (kSource / "scenarios" / "smoke.json").string(),
+                                       "--mode", "sim", "--gateway", "http://127.0.0.1:9"});
+  EXPECT_EQ(external.exit_code, 2) << context(external);
+  EXPECT_NE(external.err.find("sim mode cannot drive"), std::string::npos) << context(external);
+  EXPECT_EQ(external.out, "");
+
+  const fs::path dir = fresh_dir("live_only");
+  json scenario = read_json(kSource / "scenarios" / "smoke.json");
+  scenario["modes"] = json::array({"live"});
+  const fs::path file = dir / "live-only.json";
+  std::ofstream(file) << scenario.dump(2);
+  const Result live_only = run_fusebox({"run", file.string(), "--mode", "sim"});
+  EXPECT_EQ(live_only.exit_code, 2) << context(live_only);
+  EXPECT_NE(live_only.err.find("/modes"), std::string::npos) << context(live_only);
+}
+
+// The planted bug (a pay that timed out moves to the next channel) is found within 200 seeds,
+// every failing seed comes with a command that replays the failure, and the shrunk schedule
+// is no larger than the original and still fails.
+TEST(SimCli, SweepFindsThePlantedBugAndItsReplayAndShrunkScheduleFail) {
+  const fs::path dir = fresh_dir("sweep_planted");
+  const Result r = run_fusebox(
+      {"sweep", kPlanted.string(), "--seeds", "200", "--jobs", "2", "--out", dir.string()},
+      kTimeoutS);
+  ASSERT_EQ(r.exit_code, 1) << context(r);
+  const std::size_t at = r.out.find("replay:  fusebox run ");
+  ASSERT_NE(at, std::string::npos) << context(r);
+  const std::size_t seed_at = r.out.rfind("seed ", at);
+  const std::string seed = r.out.substr(seed_at + 5, r.out.find(':', seed_at) - seed_at - 5);
+  const fs::path varied = dir / ("seed-" + seed + ".json");
+  const fs::path shrunk = dir / ("seed-" + seed + "-shrunk.json");
+  ASSERT_TRUE(fs::exists(varied)) << context(r);
+  ASSERT_TRUE(fs::exists(shrunk)) << context(r);
+
+  for (const fs::path& file : {varied, shrunk}) {
+    const Result replay =
+        run_fusebox({"run", file.string(), "--mode", "sim", "--seed", seed, "--out",
+                     (dir / ("replay-" + file.stem().string())).string()},
+                    kTimeoutS);
+    EXPECT_EQ(replay.exit_code, 1) << file << "\n" << context(replay);
+    EXPECT_NE(replay.out.find("ledger_matches"), std::string::npos) << context(replay);
+  }
+  const json before = read_json(varied)["faults"];
+  const json after = read_json(shrunk)["faults"];
+  ASSERT_LE(after.size(), before.size());
+  double before_s = 0, after_s = 0;
+  for (const json& f : before)
+    before_s += f.value("for_s", 0.0);
+  for (const json& f : after)
+    after_s += f.value("for_s", 0.0);
+  EXPECT_LE(after_s, before_s);
+}
+
+TEST(SimCli, WithoutThePlantedBugTheSameSweepPasses) {
+  const fs::path dir = fresh_dir("sweep_clean");
+  json scenario = read_json(kPlanted);
+  scenario["gateway"]["planted_bug"] = "none";
+  const fs::path file = dir / "clean.json";
+  std::ofstream(file) << scenario.dump(2);
+  const Result r = run_fusebox(
+      {"sweep", file.string(), "--seeds", "60", "--jobs", "2", "--out", dir.string()}, kTimeoutS);
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_NE(r.out.find("failed                           0"), std::string::npos) << context(r);
+}
+
+TEST(SimCli, TuneRunsEverySettingAndMarksTheParetoBest) {
+  const fs::path dir = fresh_dir("tune");
+  const Result r =
+      run_fusebox({"tune", (kSource / "scenarios" / "channel-outage-isolation.json").string(),
+                   "--param", "breaker.failure_rate=0.3:0.7", "--points", "2", "--time-scale",
+                   "0.5", "--jobs", "2", "--out", dir.string()},
+                  kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  const json tune = read_json(dir / "tune.json");
+  ASSERT_EQ(tune["settings"].size(), 2U) << tune.dump(2);
+  int pareto = 0;
+  for (const json& setting : tune["settings"])
+    pareto += setting.value("pareto", false) ? 1 : 0;
+  EXPECT_GE(pareto, 1) << tune.dump(2);
+}
+
+}  // namespace

@@ -1,0 +1,6 @@
+# Sim mode, in process: determinism of every shipped scenario, pinned across builds.
+add_executable(fusebox_sim_tests harness/sim_test.cpp)
+target_link_libraries(fusebox_sim_tests PRIVATE
+  fusebox_harness_sim fusebox_harness_scenario GTest::gtest_main fusebox_warnings)
+target_compile_definitions(fusebox_sim_tests PRIVATE FUSEBOX_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+gtest_discover_tests(fusebox_sim_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)

@@ -1,0 +1,92 @@
+// Sim mode is deterministic: every shipped scenario that runs in sim mode gives a
+// byte-identical result.json and the same trace digest twice in a row, and the digest pinned
+// in tests/harness/sim_digests.json, so the debug, sanitizer and optimised builds CI makes all
+// take the same path event for event. Every shipped sim scenario also passes.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fusebox/harness/runner.hpp"
+#include "fusebox/harness/scenario.hpp"
+
+namespace fusebox::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kSource = FUSEBOX_SOURCE_DIR;
+const fs::path kDigests = kSource / "tests" / "harness" / "sim_digests.json";
+// Benchmarks, not part of the test run (docs/PERFORMANCE.md has their figures).
+const std::vector<std::string> kBenchmarks{"sales-day"};
+
+std::vector<fs::path> sim_scenarios() {
+  std::vector<fs::path> files;
+  for (const fs::path& file : scenario_files({(kSource / "scenarios").string()})) {
+    if (std::find(kBenchmarks.begin(), kBenchmarks.end(), file.stem().string()) !=
+        kBenchmarks.end()) {
+      continue;
+    }
+    const Scenario s = load_scenario(file);
+    if (std::find(s.modes.begin(), s.modes.end(), "sim") != s.modes.end()) files.push_back(file);
+  }
+  return files;
+}
+
+json pinned() {
+  std::ifstream in(kDigests);
+  if (!in) return json::object();
+  return json::parse(in, nullptr, false);
+}
+
+TEST(SimDeterminism, EveryShippedScenarioReplaysByteForByteAndMatchesItsPinnedDigest) {
+  const json expected = pinned();
+  json actual = json::object();
+  const std::vector<fs::path> files = sim_scenarios();
+  ASSERT_GE(files.size(), 13U);
+  for (const fs::path& file : files) {
+    const Scenario s = load_scenario(file);
+    SCOPED_TRACE(s.name + " (seed " + std::to_string(s.seed) + "; replay: fusebox run " +
+                 file.generic_string() + " --mode sim)");
+    const SimRun first = run_sim(s, SimOptions{});
+    const SimRun second = run_sim(s, SimOptions{});
+    EXPECT_EQ(first.result.dump(2), second.result.dump(2));
+    EXPECT_EQ(first.trace_digest, second.trace_digest);
+    EXPECT_TRUE(first.result.value("passed", false)) << first.result["assertions"].dump(2);
+    EXPECT_EQ(expected.value(s.name, ""), first.trace_digest)
+        << "the pinned digest differs: if the change of behaviour is intended, rerun with "
+           "FUSEBOX_WRITE_SIM_DIGESTS=1 to pin the new digests";
+    actual[s.name] = first.trace_digest;
+  }
+  if (std::getenv("FUSEBOX_WRITE_SIM_DIGESTS") != nullptr) {
+    std::ofstream(kDigests) << actual.dump(2) << "\n";
+  }
+}
+
+TEST(SimDeterminism, AnotherSeedTakesAnotherPath) {
+  const Scenario s = load_scenario(kSource / "scenarios" / "smoke.json");
+  SimOptions other;
+  other.seed = s.seed + 1;
+  EXPECT_NE(run_sim(s, SimOptions{}).trace_digest, run_sim(s, other).trace_digest);
+}
+
+TEST(SimDeterminism, TheSameRunOnSeveralThreadsAtOnceGivesTheSameResult) {
+  const Scenario s = load_scenario(kSource / "scenarios" / "channel-outage-isolation.json");
+  std::string a, b;
+  {
+    std::jthread one([&] { a = run_sim(s, SimOptions{}).result.dump(); });
+    std::jthread two([&] { b = run_sim(s, SimOptions{}).result.dump(); });
+  }
+  EXPECT_EQ(a, b);
+}
+
+}  // namespace
+}  // namespace fusebox::harness
