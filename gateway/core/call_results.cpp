@@ -107,8 +107,10 @@ void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
     return;
   }
   switch (kind) {
-    case CallKind::not_sent:
     case CallKind::retryable:
+      entry.channel_answered_retryable = true;
+      [[fallthrough]];
+    case CallKind::not_sent:
     case CallKind::breaker_rejected:
     case CallKind::bulkhead_rejected:
       // The channel provably did nothing: the next candidate is safe.

@@ -57,6 +57,9 @@ struct PaymentEntry {
   std::uint32_t calls_in_flight = 0;
   std::uint32_t poll_step = 0;
   bool polling = false;
+  // A channel took the pay and answered a retryable error (busy, system error): if no other
+  // channel takes it either, the failure is the channels', not a fast rejection.
+  bool channel_answered_retryable = false;
 };
 
 struct RefundEntry {

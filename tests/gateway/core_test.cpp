@@ -234,6 +234,20 @@ TEST_F(CoreTest, AllChannelsRefusingFailsFastWithoutCharging) {
   EXPECT_EQ(reply->payment->failure_code, "CHANNEL_UNAVAILABLE");
 }
 
+// A channel that answered "busy" was reached: the merchant sees a channel error, not a
+// fail-fast rejection, though nothing was charged.
+TEST_F(CoreTest, AChannelThatAnsweredRetryableWithNoOtherToTakeItIsAChannelError) {
+  make({wallet("a")});
+  const auto send = pay("m-1");
+  ChannelReply busy;
+  busy.kind = ReplyKind::retryable;
+  busy.code = "SYSTEM_ERROR";
+  const auto reply = result(*send, CallOutcome{Transport::delivered, busy, 1'000'000});
+  ASSERT_TRUE(reply && reply->payment);
+  EXPECT_EQ(reply->payment->status, PaymentStatus::failed);
+  EXPECT_EQ(reply->payment->failure_code, "CHANNEL_ERROR");
+}
+
 TEST_F(CoreTest, BreakerOpensOnFailuresAndTrafficMovesToTheHealthyChannel) {
   make({wallet("a", 0), wallet("b", 1)});
   for (int i = 0; i < 4; ++i) {
