@@ -281,7 +281,7 @@ void GatewayCore::State::route_pay(TimeNs now, PaymentEntry& entry,
     store.save(payment);
     return;
   }
-  const char* code = !method_on                        ? "METHOD_DISABLED"
+  const char* code = !method_on                         ? "METHOD_DISABLED"
                      : entry.channel_answered_retryable ? "CHANNEL_ERROR"
                                                         : "CHANNEL_UNAVAILABLE";
   set_payment_status(now, entry, PaymentStatus::failed, "routing", {}, code);

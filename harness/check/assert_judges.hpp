@@ -46,6 +46,7 @@ struct HandledCount {
 [[nodiscard]] Verdict judge_fail_fast(const Observation& observation, std::size_t index);
 [[nodiscard]] Verdict judge_tps(const Observation& observation, std::size_t index);
 [[nodiscard]] Verdict judge_late_sends(const Observation& observation, std::size_t index);
+[[nodiscard]] Verdict judge_refund_rate(const Observation& observation, std::size_t index);
 // assert_isolation.cpp
 [[nodiscard]] Verdict judge_isolation(const Observation& observation, std::size_t index);
 // Event based (assert_events.cpp).

@@ -200,4 +200,35 @@ Verdict judge_late_sends(const Observation& observation, std::size_t index) {
   return verdict;
 }
 
+// Refunds that succeeded within the window, among those old enough to judge, as the gateway
+// counted them at the end of the run.
+Verdict judge_refund_rate(const Observation& observation, std::size_t index) {
+  const Assertion& assertion = assertion_at(observation, index);
+  Verdict verdict;
+  verdict.expected =
+      ">= " + format_rate(assertion.min) + " of refunds succeeded " + assertion.within +
+      " (over >= " + format_count(static_cast<std::uint64_t>(assertion.min_count)) + " judged)";
+  const auto it = observation.refund_rates.windows.find(assertion.within);
+  if (!observation.refund_rates.taken || it == observation.refund_rates.windows.end()) {
+    verdict.observed = "not measured";
+    verdict.detail = "the gateway's refund rates could not be read at the end of the run";
+    return verdict;
+  }
+  const auto [judged, succeeded] = it->second;
+  const double rate =
+      judged == 0 ? 0.0 : static_cast<double>(succeeded) / static_cast<double>(judged);
+  verdict.observed = format_rate(rate) + " (" + format_count(succeeded) + " of " +
+                     format_count(judged) + " judged)";
+  const bool enough = judged >= static_cast<std::uint64_t>(assertion.min_count);
+  verdict.passed = enough && rate + kTolerance >= assertion.min;
+  if (!enough) {
+    verdict.detail = "only " + format_count(judged) + " refunds were old enough to judge " +
+                     assertion.within + ": the run is too short or asked for too few refunds";
+  } else if (!verdict.passed) {
+    verdict.detail =
+        format_count(judged - succeeded) + " refunds had not succeeded " + assertion.within;
+  }
+  return verdict;
+}
+
 }  // namespace fusebox::harness::detail

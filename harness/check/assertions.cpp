@@ -37,6 +37,8 @@ using detail::Verdict;
       return "alert";
     case Assertion::Kind::late_sends:
       return "late_sends";
+    case Assertion::Kind::refund_rate:
+      return "refund_rate";
   }
   return "unknown";
 }
@@ -65,6 +67,8 @@ using detail::Verdict;
       return detail::judge_alert(observation, index);
     case Assertion::Kind::late_sends:
       return detail::judge_late_sends(observation, index);
+    case Assertion::Kind::refund_rate:
+      return detail::judge_refund_rate(observation, index);
   }
   return {false, "", "", "unknown assertion kind"};
 }

@@ -58,7 +58,8 @@ struct Recorder::Impl {
   std::map<std::string, std::size_t> index;  // "" -> 0
   std::vector<ChannelData> data;
   TimeNs timeout_ns = 0;
-  std::size_t closed = 0;  // seconds [0, closed) are frozen
+  TimeNs step_ns = kNsPerS;  // the width of one "second" of the series
+  std::size_t closed = 0;    // seconds [0, closed) are frozen
   std::uint64_t planned = 0, sent = 0, late = 0;
   Histogram lateness{latency_histogram_config()};
   load::OrderStore seen;
@@ -66,7 +67,7 @@ struct Recorder::Impl {
   std::vector<IdempotencyBreach> breaches;
 
   [[nodiscard]] std::size_t second_of(TimeNs planned_ns) {
-    const auto second = static_cast<std::size_t>(std::max<TimeNs>(planned_ns, 0) / kNsPerS);
+    const auto second = static_cast<std::size_t>(std::max<TimeNs>(planned_ns, 0) / step_ns);
     if (second >= data[0].seconds.size()) {
       for (ChannelData& channel : data)
         channel.seconds.resize(second + 1);
@@ -135,9 +136,10 @@ struct Recorder::Impl {
 };
 
 Recorder::Recorder(std::vector<std::string> channels, std::vector<WindowDecl> windows,
-                   double duration_s, double request_timeout_s)
+                   double duration_s, double request_timeout_s, double step_s)
     : impl_(std::make_shared<Impl>()) {
   Impl& impl = *impl_;
+  impl.step_ns = std::max<TimeNs>(static_cast<TimeNs>(std::llround(step_s * 1e9)), 1);
   impl.windows = std::move(windows);
   impl.timeout_ns = static_cast<TimeNs>(std::llround(std::max(request_timeout_s, 0.0) * 1e9));
   impl.index.emplace("", 0);
@@ -146,8 +148,10 @@ Recorder::Recorder(std::vector<std::string> channels, std::vector<WindowDecl> wi
     impl.index.emplace(channel, impl.index.size());
     impl.channels.push_back(std::move(channel));
   }
-  const auto seconds = static_cast<std::size_t>(std::ceil(std::max(duration_s, 0.0)));
-  const auto ring = static_cast<std::size_t>(std::ceil(std::max(request_timeout_s, 0.0))) + 2;
+  const double step = static_cast<double>(impl.step_ns) / 1e9;
+  const auto seconds = static_cast<std::size_t>(std::ceil(std::max(duration_s, 0.0) / step));
+  const auto ring =
+      static_cast<std::size_t>(std::ceil(std::max(request_timeout_s, 0.0) / step)) + 2;
   impl.data.resize(impl.index.size());
   for (ChannelData& channel : impl.data) {
     channel.seconds.resize(std::max<std::size_t>(seconds, 1));
@@ -195,9 +199,9 @@ void Recorder::on_late(TimeNs /*lateness_ns: lateness() records every send in on
 }
 
 void Recorder::advance(TimeNs now_ns) {
-  // Second s is closed once now > its end + the timeout: (s + 1) * 1 s < now - timeout.
+  // Second s is closed once now > its end + the timeout: (s + 1) * step < now - timeout.
   const TimeNs horizon = now_ns - impl_->timeout_ns;
-  impl_->close_through(horizon > 0 ? static_cast<std::size_t>((horizon - 1) / kNsPerS) : 0);
+  impl_->close_through(horizon > 0 ? static_cast<std::size_t>((horizon - 1) / impl_->step_ns) : 0);
 }
 
 void Recorder::finish() { impl_->close_through(impl_->data[0].seconds.size()); }

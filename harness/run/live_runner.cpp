@@ -149,7 +149,8 @@ json run_live(const Scenario& played, const RunOptions& o, const std::atomic<boo
   start_simulator(s, o, seed, o.out_dir, parts);
   start_gateway(s, o, seed, o.out_dir, parts);
 
-  Recorder recorder(s.channel_names(), recorder_windows(s), s.duration_s, s.load.request_timeout_s);
+  Recorder recorder(s.channel_names(), recorder_windows(s), s.duration_s, s.load.request_timeout_s,
+                    timeline_step_s(s));
   LoadStatus load_status;
   Observer observer(s, *parts.sim, *parts.gw, parts.sim_origin_ms, load_status,
                     o.status_line ? &status : nullptr);

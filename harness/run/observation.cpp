@@ -54,11 +54,10 @@ std::vector<TimelineEvent> Observer::events() {
   add_fault_events(events);
   add_action_events(events);
   add_probe_events(events);
-  const std::size_t seconds =
-      static_cast<std::size_t>(std::ceil(scenario_.duration_s + scenario_.settle_s));
-  for (std::size_t second = 0; second < seconds; ++second) {
-    events.push_back({static_cast<double>(second) + 0.5, "observe the gateway",
-                      [this, second] { observe(second); }});
+  const double step_s = timeline_step_s(scenario_);
+  for (std::size_t point = 0; point < timeline_points(scenario_); ++point) {
+    events.push_back({static_cast<double>(point) * step_s + 0.5, "observe the gateway",
+                      [this, point] { observe(point); }});
   }
   return events;
 }
@@ -229,9 +228,17 @@ void Observer::fetch_events() {
     alerts.push_back({a.value("rule", ""), a.value("channel", ""), a.value("firing", false),
                       a.value("value", 0.0), clock_.t_s(a.value("at_ms", std::int64_t{0}))});
   }
+  RefundRatesSeen rates;
+  rates.taken = true;
+  const json refund_rates = gateway_.admin_get("refund-rates");  // kept: items() refers to it
+  for (const auto& [name, window] : refund_rates.items()) {
+    rates.windows[name] = {window.value("judged", std::uint64_t{0}),
+                           window.value("succeeded", std::uint64_t{0})};
+  }
   std::lock_guard lock(mutex_);
   breaker_events_ = std::move(events);
   alerts_ = std::move(alerts);
+  refund_rates_ = std::move(rates);
 }
 
 std::vector<ClosedSpan> Observer::closed_spans(std::int64_t now_ms) const {
@@ -276,6 +283,11 @@ std::vector<AlertSeen> Observer::alerts() const {
   return alerts_;
 }
 
+RefundRatesSeen Observer::refund_rates() const {
+  std::lock_guard lock(mutex_);
+  return refund_rates_;
+}
+
 std::vector<SettleProbe> Observer::probes() const {
   std::lock_guard lock(mutex_);
   return probes_;
@@ -309,9 +321,11 @@ void judge_run(const Scenario& s, const Recorder& recorder, Observer& observer,
   observation.breaker_events = observer.breaker_events();
   observation.alerts = observer.alerts();
   observation.probes = observer.probes();
-  record.ticks = observer.ticks(timeline_seconds(s));
+  observation.refund_rates = observer.refund_rates();
+  record.ticks = observer.ticks(timeline_points(s));
   record.breaker_events = observation.breaker_events;
   record.alerts = observation.alerts;
+  record.refund_rates = observation.refund_rates;
   record.checker = &report;
   record.assertions = evaluate(observation);
 }

@@ -41,6 +41,7 @@ class Observer {
   [[nodiscard]] std::vector<BreakerTransition> breaker_events() const;
   [[nodiscard]] std::vector<AlertSeen> alerts() const;
   [[nodiscard]] std::vector<SettleProbe> probes() const;
+  [[nodiscard]] RefundRatesSeen refund_rates() const;
   // One tick per second for `seconds` seconds (a missing observation is an empty tick).
   [[nodiscard]] std::vector<GatewayTick> ticks(std::size_t seconds) const;
   // Removes every fault this run added (used with a simulator the run did not start).
@@ -72,6 +73,7 @@ class Observer {
   std::vector<ClosedSpan> switched_off_;  // open spans have to_ms = INT64_MAX
   std::vector<BreakerTransition> breaker_events_;
   std::vector<AlertSeen> alerts_;
+  RefundRatesSeen refund_rates_;
   std::uint64_t last_answered_ = 0;
 };
 

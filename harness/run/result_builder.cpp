@@ -80,10 +80,11 @@ json series_json(const RunRecord& r, const std::string& channel, std::size_t sec
 }
 
 json timeline_json(const RunRecord& r) {
-  const std::size_t seconds = timeline_seconds(*r.scenario);
+  const std::size_t seconds = timeline_points(*r.scenario);
+  const double step_s = timeline_step_s(*r.scenario);
   json t = json::array();
   for (std::size_t i = 0; i < seconds; ++i)
-    t.push_back(i);
+    t.push_back(static_cast<double>(i) * step_s);
   json channels = json::object();
   for (const std::string& name : r.recorder->channels()) {
     json series = series_json(r, name, seconds);
@@ -103,7 +104,10 @@ json timeline_json(const RunRecord& r) {
     series["pending"] = pending;
     channels[name] = series;
   }
-  return {{"t_s", t}, {"overall", series_json(r, "", seconds)}, {"channels", channels}};
+  return {{"t_s", t},
+          {"step_s", step_s},
+          {"overall", series_json(r, "", seconds)},
+          {"channels", channels}};
 }
 
 json channel_summary(const RunRecord& r, const std::string& name) {
@@ -194,10 +198,30 @@ json actions_json(const Scenario& s) {
   return actions;
 }
 
+// The gateway's refund success rates at the end (null when they could not be read).
+json refund_rates_json(const RefundRatesSeen& rates) {
+  if (!rates.taken) return nullptr;
+  json out = json::object();
+  for (const auto& [name, w] : rates.windows) {
+    out[name] = {{"judged", w.judged},
+                 {"succeeded", w.succeeded},
+                 {"rate", w.judged == 0 ? json(nullptr)
+                                        : json(rounded(static_cast<double>(w.succeeded) /
+                                                       static_cast<double>(w.judged)))}};
+  }
+  return out;
+}
+
 }  // namespace
 
-std::size_t timeline_seconds(const Scenario& scenario) {
-  return static_cast<std::size_t>(std::ceil(scenario.duration_s + scenario.settle_s));
+double timeline_step_s(const Scenario& scenario) {
+  const double total_s = scenario.duration_s + scenario.settle_s;
+  return total_s <= kSecondByStepUpTo_s ? 1.0 : std::ceil(total_s / kLongRunPoints);
+}
+
+std::size_t timeline_points(const Scenario& scenario) {
+  return static_cast<std::size_t>(
+      std::ceil((scenario.duration_s + scenario.settle_s) / timeline_step_s(scenario)));
 }
 
 json build_result(const RunRecord& r) {
@@ -253,6 +277,7 @@ json build_result(const RunRecord& r) {
           {"timeline", timeline_json(r)},
           {"breaker_events", breaker_events},
           {"alerts", alerts},
+          {"refund_rates", refund_rates_json(r.refund_rates)},
           {"problems", r.problems}};
 }
 

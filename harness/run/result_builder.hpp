@@ -25,6 +25,7 @@ struct RunRecord {
   std::vector<GatewayTick> ticks;  // index = second since the start of the load
   std::vector<BreakerTransition> breaker_events;
   std::vector<AlertSeen> alerts;
+  RefundRatesSeen refund_rates;
   const CheckReport* checker = nullptr;
   std::vector<AssertionResult> assertions;
   std::string started_at;  // ISO 8601, UTC
@@ -36,7 +37,12 @@ struct RunRecord {
 
 [[nodiscard]] nlohmann::json build_result(const RunRecord& record);
 
-// The per-second length of a run's timeline: the load plus the settle period.
-[[nodiscard]] std::size_t timeline_seconds(const Scenario& scenario);
+// A run's timeline covers the load plus the settle period, one point a second up to two hours;
+// longer runs (a sales day, a week of refunds) take one point every timeline_step_s() seconds
+// so the series, the observation and result.json stay a few thousand points long.
+inline constexpr double kSecondByStepUpTo_s = 7'200;
+inline constexpr double kLongRunPoints = 3'600;
+[[nodiscard]] double timeline_step_s(const Scenario& scenario);
+[[nodiscard]] std::size_t timeline_points(const Scenario& scenario);
 
 }  // namespace fusebox::harness

@@ -143,6 +143,7 @@ const std::vector<KindInfo>& assertion_kinds() {
       {"invariants", K::invariants, {"max_violations"}},
       {"alert", K::alert, {"rule", "channel", "raised"}},
       {"late_sends", K::late_sends, {"max_share"}},
+      {"refund_rate", K::refund_rate, {"within", "min", "min_count"}},
   };
   return table;
 }
@@ -155,9 +156,9 @@ std::string_view kind_text(Assertion::Kind kind) {
 }
 
 const KindInfo& parse_kind(const ConfigNode& node) {
-  const std::string name =
-      node.as_enum({"success_rate", "latency", "breaker_opens", "breaker_closes", "fail_fast",
-                    "isolation", "settled", "tps", "invariants", "alert", "late_sends"});
+  const std::string name = node.as_enum(
+      {"success_rate", "latency", "breaker_opens", "breaker_closes", "fail_fast", "isolation",
+       "settled", "tps", "invariants", "alert", "late_sends", "refund_rate"});
   for (const KindInfo& info : assertion_kinds()) {
     if (info.name == name) return info;
   }
@@ -237,7 +238,14 @@ void parse_kind_fields(const ConfigNode& node, Assertion& a, const Context& cont
       a.kind == K::breaker_opens || a.kind == K::breaker_closes || a.kind == K::isolation;
   if (needs_channel) (void)node.at("channel");
   if (const auto c = node.find("channel")) a.channel = require_channel(context, *c).name;
-  if (a.kind == K::success_rate) a.min = node.at("min").as_probability();
+  if (a.kind == K::success_rate || a.kind == K::refund_rate) {
+    a.min = node.at("min").as_probability();
+  }
+  if (a.kind == K::refund_rate) {
+    a.within = node.at("within").as_enum({"same_day", "next_day", "seven_day"});
+    a.min_count = 1;
+    if (const auto m = node.find("min_count")) a.min_count = m->as_int(0);
+  }
   if (a.kind == K::tps) a.min = node.at("min").as_non_negative_number();
   if (a.kind == K::latency || a.kind == K::fail_fast) {
     a.percentile = percentile(node);

@@ -68,7 +68,8 @@ SimRun run_sim(const Scenario& s, const SimOptions& o) {
 
   const TimeNs end_ns = at_s(s.duration_s + s.settle_s);
   world.start_ticks(end_ns);
-  Recorder recorder(s.channel_names(), recorder_windows(s), s.duration_s, s.load.request_timeout_s);
+  Recorder recorder(s.channel_names(), recorder_windows(s), s.duration_s, s.load.request_timeout_s,
+                    timeline_step_s(s));
   LoadStatus status;
   Observer observer(s, sim_api, gateway_api, sim_api.clock_origin_ms(), status, nullptr);
   const RunClock clock = RunClock::virtual_from(world.scheduler(), kLoadStartNs);

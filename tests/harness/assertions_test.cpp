@@ -690,3 +690,49 @@ TEST(JudgeLateSends, FailsOverTheShare) {
 
 }  // namespace
 }  // namespace fusebox::harness
+
+namespace fusebox::harness {
+namespace {
+
+// ---- refund_rate -------------------------------------------------------------------------
+
+[[nodiscard]] Assertion refund_rate(const std::string& within, double min, std::int64_t min_count) {
+  Assertion assertion = make(Assertion::Kind::refund_rate, "refunds " + within, run_window());
+  assertion.within = within;
+  assertion.min = min;
+  assertion.min_count = min_count;
+  return assertion;
+}
+
+TEST(JudgeRefundRate, PassesOverTheBoundWithEnoughJudged) {
+  JudgedRun run({refund_rate("next_day", 0.95, 100)});
+  run.observation.refund_rates.taken = true;
+  run.observation.refund_rates.windows["next_day"] = {1'000, 960};
+  const AssertionResult result = run.judge_one();
+  EXPECT_TRUE(result.passed) << result.detail;
+  EXPECT_EQ(result.observed, "0.960 (960 of 1,000 judged)");
+}
+
+TEST(JudgeRefundRate, FailsUnderTheBoundAndSaysHowManyWereLate) {
+  JudgedRun run({refund_rate("same_day", 0.95, 100)});
+  run.observation.refund_rates.taken = true;
+  run.observation.refund_rates.windows["same_day"] = {1'000, 900};
+  const AssertionResult result = run.judge_one();
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.detail.find("100 refunds had not succeeded same_day"), std::string::npos)
+      << result.detail;
+}
+
+TEST(JudgeRefundRate, TooFewJudgedOrNotMeasuredFails) {
+  JudgedRun few({refund_rate("seven_day", 0.5, 100)});
+  few.observation.refund_rates.taken = true;
+  few.observation.refund_rates.windows["seven_day"] = {10, 10};
+  EXPECT_FALSE(few.judge_one().passed);
+  JudgedRun unread({refund_rate("seven_day", 0.5, 1)});
+  const AssertionResult result = unread.judge_one();
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.observed, "not measured");
+}
+
+}  // namespace
+}  // namespace fusebox::harness

@@ -185,6 +185,20 @@ TEST(ScenarioLoad, TimelineFaultKeepsOnlyTheSimulatorsOwnFields) {
 
 // --- errors: file, line, path, expected, got ---
 
+TEST(ScenarioLoad, RefundRateReadsItsWindowBoundAndCount) {
+  const Scenario s = parse(with(json::parse(R"({"assertions": [
+      {"kind": "refund_rate", "within": "next_day", "min": 0.95, "min_count": 500}]})")));
+  ASSERT_EQ(s.assertions.size(), 1U);
+  EXPECT_EQ(s.assertions[0].kind, Assertion::Kind::refund_rate);
+  EXPECT_EQ(s.assertions[0].within, "next_day");
+  EXPECT_DOUBLE_EQ(s.assertions[0].min, 0.95);
+  EXPECT_EQ(s.assertions[0].min_count, 500);
+  const std::string e = error_of(with(json::parse(R"({"assertions": [
+      {"kind": "refund_rate", "within": "tomorrow", "min": 0.95}]})")));
+  EXPECT_NE(e.find("/assertions/0/within"), std::string::npos) << e;
+  EXPECT_NE(e.find("same_day"), std::string::npos) << e;
+}
+
 TEST(ScenarioErrors, UnknownTopLevelFieldNamesLineAndPath) {
   const std::string text =
       "{\n  \"description\": \"d\",\n  \"duraton_s\": 5,\n"
@@ -887,7 +901,7 @@ TEST(ShippedScenarios, SchemaListsEveryTopLevelFieldAndAssertionKind) {
   const std::set<std::string> loader_kinds =
       listed(error_of(with(json::parse(R"({"assertions": [{"kind": "zzz"}]})"))),
              "expected one of ", ", got");
-  ASSERT_EQ(loader_kinds.size(), 11u);
+  ASSERT_EQ(loader_kinds.size(), 12u);
   std::set<std::string> schema_kinds;
   for (const auto& kind : schema.at("$defs").at("assertion").at("properties").at("kind").at("enum"))
     schema_kinds.insert(kind.get<std::string>());

@@ -3,6 +3,7 @@
 // later the virtual-time runner) gathers an Observation, evaluate() returns one verdict per
 // assertion, in the scenario's order, with the expected and observed values a report shows.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct SettleProbe {
   std::vector<std::string> examples;  // a few order ids
 };
 
+// The gateway's refund success rates at the end of the run (GET /admin/refund-rates): per
+// window ("same_day", "next_day", "seven_day"), refunds old enough to judge and those that
+// succeeded within it.
+struct RefundRatesSeen {
+  struct Window {
+    std::uint64_t judged = 0, succeeded = 0;
+  };
+  bool taken = false;
+  std::map<std::string, Window> windows;
+};
+
 struct Observation {
   const Scenario* scenario = nullptr;
   // Window i of the recorder belongs to assertion i (Recorder::WindowDecl built by
@@ -46,6 +58,7 @@ struct Observation {
   std::vector<AlertSeen> alerts;
   std::vector<SettleProbe> probes;
   const CheckReport* checker = nullptr;
+  RefundRatesSeen refund_rates;
 };
 
 struct AssertionResult {

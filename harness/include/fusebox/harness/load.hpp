@@ -123,8 +123,10 @@ class Recorder {
     double from_s = 0, to_s = 0;
     std::string op = "pay";  // which op's latency goes into the histograms; "" = every op
   };
+  // `step_s`: the width of one "second" of the series; long runs (a sales day, a week) use
+  // wider steps so the series stay a few thousand points (timeline_step_s()).
   Recorder(std::vector<std::string> channels, std::vector<WindowDecl> windows, double duration_s,
-           double request_timeout_s);
+           double request_timeout_s, double step_s = 1.0);
 
   // A planned instant came (whether or not the request could then be sent).
   void on_planned(const PlannedRequest& request);

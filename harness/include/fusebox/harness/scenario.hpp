@@ -143,6 +143,9 @@ struct Window {
 //   invariants       {"max_violations": 0}  the checker's findings
 //   alert            {"rule"?, "channel"?, "raised": true}
 //   late_sends       {"max_share": 0.001}  the generator's own sends that left late
+//   refund_rate      {"within": "same_day", "min": 0.95, "min_count": 100}  refunds that
+//                    succeeded within a day (two days: next_day, seven: seven_day) of being
+//                    asked for, among those old enough to judge, at the end of the run
 struct Assertion {
   enum class Kind : std::uint8_t {
     success_rate,
@@ -155,7 +158,8 @@ struct Assertion {
     tps,
     invariants,
     alert,
-    late_sends
+    late_sends,
+    refund_rate
   };
   std::string name;
   Kind kind = Kind::success_rate;
@@ -164,6 +168,7 @@ struct Assertion {
   std::string operation = "pay";  // latency
   std::string fault;              // breaker_*, isolation, settled
   std::string rule;               // alert
+  std::string within;             // refund_rate: "same_day" | "next_day" | "seven_day"
   double min = 0, max = 0;        // success_rate/tps min; invariants/late_sends max
   double percentile = 99, max_ms = 0;
   double within_s = 0;
