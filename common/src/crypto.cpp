@@ -1,5 +1,6 @@
 #include "fusebox/common/crypto.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <fstream>
 #include <system_error>
@@ -192,17 +193,53 @@ Sha256Digest sha256(std::string_view data) {
   return digest;
 }
 
-Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+// A context keyed and set up once per key and thread, then duplicated per message: setting the
+// digest and the key costs more than hashing a short message. A few keys per thread (a
+// simulator or gateway talks to a handful of channels); the least recent is replaced.
+EVP_MAC_CTX* keyed_hmac_context(std::string_view key) {
+  struct Keyed {
+    std::string key;
+    MacCtxHandle ctx;
+    std::uint64_t used = 0;
+  };
+  constexpr std::size_t kKeysPerThread = 8;
+  thread_local std::vector<Keyed> cache;
+  thread_local std::uint64_t clock = 0;
+  ++clock;
+  for (Keyed& keyed : cache) {
+    if (keyed.key == key) {
+      keyed.used = clock;
+      return keyed.ctx.get();
+    }
+  }
   MacCtxHandle ctx(EVP_MAC_CTX_new(hmac_mac()));
   if (!ctx) fail("cannot allocate an HMAC context");
   char digest_name_buffer[] = "SHA256";
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name_buffer, 0),
       OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params) != 1) {
+    fail("HMAC-SHA256 key setup failed");
+  }
+  if (cache.size() == kKeysPerThread) {
+    const auto oldest = std::min_element(
+        cache.begin(), cache.end(), [](const Keyed& a, const Keyed& b) { return a.used < b.used; });
+    cache.erase(oldest);
+  }
+  cache.push_back(Keyed{std::string(key), std::move(ctx), clock});
+  return cache.back().ctx.get();
+}
+
+}  // namespace
+
+Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
+  MacCtxHandle ctx(EVP_MAC_CTX_dup(keyed_hmac_context(key)));
+  if (!ctx) fail("cannot copy an HMAC context");
   Sha256Digest mac{};
   std::size_t length = 0;
-  if (EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), bytes_of(data), data.size()) != 1 ||
+  if (EVP_MAC_update(ctx.get(), bytes_of(data), data.size()) != 1 ||
       EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size()) {
     fail("HMAC-SHA256 failed");
   }

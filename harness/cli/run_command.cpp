@@ -144,9 +144,16 @@ void print_summary(const json& result, std::ostream& out) {
     if (!a.value("detail", "").empty()) out << " (" << a.value("detail", "") << ")";
     out << "\n";
   }
-  for (const json& v : result["checker"]["violations"]) {
+  constexpr std::size_t kViolationsShown = 10;  // the rest are in result.json and the report
+  const json& violations = result["checker"]["violations"];
+  for (std::size_t i = 0; i < violations.size() && i < kViolationsShown; ++i) {
+    const json& v = violations[i];
     out << "  violation: " << v.value("invariant", "") << " " << v.value("order_id", "") << ": "
         << v.value("message", "") << "\n";
+  }
+  const std::size_t count = result["checker"].value("violation_count", std::size_t{0});
+  if (count > kViolationsShown) {
+    out << "  ... and " << count - kViolationsShown << " more violations (result.json)\n";
   }
   for (const json& p : result["problems"])
     out << "  problem: " << p.get<std::string>() << "\n";

@@ -206,10 +206,10 @@ void Observer::end_status_line() {
 
 CheckInput Observer::books(std::int64_t settled_by_ms) {
   CheckInput input;
-  input.payments = parse_gateway_payments(gateway_.admin_get("payments"));
-  input.refunds = parse_gateway_refunds(gateway_.admin_get("refunds"));
+  input.payments = gateway_.payments();
+  input.refunds = gateway_.refunds();
   for (const std::string& channel : scenario_.channel_names()) {
-    auto rows = parse_ledger(channel, sim_.ledger(channel), sim_origin_ms_);
+    auto rows = sim_.ledger_rows(channel, sim_origin_ms_);
     input.ledger.insert(input.ledger.end(), rows.begin(), rows.end());
   }
   input.settled_by_ms = settled_by_ms;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/harness/checker.hpp"
+
 namespace fusebox::harness {
 
 // What the runner reads and plays on the parts. Live mode speaks HTTP to real processes
@@ -25,6 +27,12 @@ class SimulatorApi {
   // own times count from.
   [[nodiscard]] virtual std::int64_t clock_origin_ms() const = 0;
   [[nodiscard]] virtual nlohmann::json ledger(const std::string& channel) const = 0;
+  // The ledger as the checker reads it, instants shifted by `offset_ms`; an in-process
+  // simulator may hand it over without the JSON round trip.
+  [[nodiscard]] virtual std::vector<LedgerRow> ledger_rows(const std::string& channel,
+                                                           std::int64_t offset_ms) const {
+    return parse_ledger(channel, ledger(channel), offset_ms);
+  }
 };
 
 class GatewayApi {
@@ -32,6 +40,14 @@ class GatewayApi {
   virtual ~GatewayApi() = default;
   [[nodiscard]] virtual nlohmann::json admin_get(const std::string& path) const = 0;  // "channels"
   virtual nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const = 0;
+  // The books (GET /admin/payments, /admin/refunds, parsed); an in-process gateway may hand
+  // them over without the JSON round trip.
+  [[nodiscard]] virtual std::vector<GatewayPayment> payments() const {
+    return parse_gateway_payments(admin_get("payments"));
+  }
+  [[nodiscard]] virtual std::vector<GatewayRefund> refunds() const {
+    return parse_gateway_refunds(admin_get("refunds"));
+  }
 };
 
 class HttpSimulatorApi final : public SimulatorApi {

@@ -42,6 +42,16 @@ json InProcessSimulator::ledger(const std::string& channel) const {
   return entries;
 }
 
+std::vector<LedgerRow> InProcessSimulator::ledger_rows(const std::string& channel,
+                                                       std::int64_t offset_ms) const {
+  std::vector<LedgerRow> rows;
+  for (const sim::LedgerEntry& e : find(channel).model().ledger().entries()) {
+    rows.push_back({channel, std::string(sim::to_string(e.event)), e.order_id, e.refund_id,
+                    e.currency, e.channel_txn_id, e.amount_minor, e.at_ns / kNsPerMs + offset_ms});
+  }
+  return rows;
+}
+
 json InProcessGateway::call(const std::string& method, const std::string& path,
                             const std::string& body) const {
   net::HttpRequestIn in;
@@ -62,6 +72,27 @@ json InProcessGateway::admin_get(const std::string& path) const { return call("G
 
 json InProcessGateway::admin_post(const std::string& path, const json& body) const {
   return call("POST", path, body.dump());
+}
+
+std::vector<GatewayPayment> InProcessGateway::payments() const {
+  std::vector<GatewayPayment> out;
+  for (const gateway::Payment* p : world_.core().payments()) {
+    out.push_back({p->payment_id, p->merchant_order_id, p->currency,
+                   std::string(gateway::to_string(p->status)), p->channel, p->channel_txn_id,
+                   p->failure_code, p->amount_minor, p->refunded_minor, p->refunding_minor,
+                   p->created_ns / kNsPerMs, p->updated_ns / kNsPerMs});
+  }
+  return out;
+}
+
+std::vector<GatewayRefund> InProcessGateway::refunds() const {
+  std::vector<GatewayRefund> out;
+  for (const gateway::Refund* r : world_.core().refunds()) {
+    out.push_back({r->refund_id, r->merchant_refund_id, r->payment_id,
+                   std::string(gateway::to_string(r->status)), r->amount_minor,
+                   r->created_ns / kNsPerMs, r->updated_ns / kNsPerMs});
+  }
+  return out;
 }
 
 }  // namespace fusebox::harness::simmode

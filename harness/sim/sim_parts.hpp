@@ -18,6 +18,8 @@ class InProcessSimulator final : public SimulatorApi {
   // The channels' clocks and the gateway's share the virtual clock, zero at its start.
   [[nodiscard]] std::int64_t clock_origin_ms() const override { return 0; }
   [[nodiscard]] nlohmann::json ledger(const std::string& channel) const override;
+  [[nodiscard]] std::vector<LedgerRow> ledger_rows(const std::string& channel,
+                                                   std::int64_t offset_ms) const override;
 
  private:
   [[nodiscard]] SimChannel& find(const std::string& channel) const;
@@ -29,6 +31,9 @@ class InProcessGateway final : public GatewayApi {
   explicit InProcessGateway(SimWorld& world) : world_(world) {}
   [[nodiscard]] nlohmann::json admin_get(const std::string& path) const override;
   nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const override;
+  // Straight from the core, as GET /admin/payments and /admin/refunds would list them.
+  [[nodiscard]] std::vector<GatewayPayment> payments() const override;
+  [[nodiscard]] std::vector<GatewayRefund> refunds() const override;
 
  private:
   [[nodiscard]] nlohmann::json call(const std::string& method, const std::string& path,
