@@ -16,8 +16,12 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build/release}
 scale=${SALES_DAY_SCALE:-0.01}
 seeds=${SWEEP_SEEDS:-1000}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFUSEBOX_BUILD_TESTS=OFF >/dev/null
+# A build dir that exists is used as configured (say which in the figures); else Release.
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFUSEBOX_BUILD_TESTS=OFF >/dev/null
+fi
 cmake --build "$build" --target fusebox >/dev/null
+echo "build: $build ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt"))"
 fusebox="$build/harness/fusebox"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -29,13 +33,15 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -
 sim_run() {  # name, extra args...
   local name=$1; shift
   local line
-  line=$(taskset -c 1 "$fusebox" run "$@" --mode sim --quiet --out "$out/$name" | head -1)
+  # Not piped into head: fusebox must not die of SIGPIPE while it still writes its summary.
+  taskset -c 1 "$fusebox" run "$@" --mode sim --quiet --out "$out/$name" >"$out/$name.txt" || true
+  line=$(head -1 "$out/$name.txt")
   echo "  $line"
   python3 - "$out/$name/result.json" "$line" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 wall = float(re.search(r"in ([0-9.]+) wall s", sys.argv[2]).group(1))
-pays = sum(c["requests"] for c in r["channels"].values())
+pays = r["checker"]["orders_checked"]  # payments the gateway made
 print(f"  passed={r['passed']} requests={r['load']['sent']} pays={pays} "
       f"virtual_s={r['sim']['virtual_s']} wall_s={wall} -> {pays / wall:,.0f} pays per wall s, "
       f"{r['load']['sent'] / wall:,.0f} requests per wall s")
@@ -50,7 +56,9 @@ sim_run throughput-rsa bench/scenarios/sim-throughput.json --real-crypto
 echo "2. lost-notifications-polling, sim against live"
 sim_run polling-sim scenarios/lost-notifications-polling.json
 start=$(date +%s.%N)
-"$fusebox" run scenarios/lost-notifications-polling.json --quiet --out "$out/polling-live" | head -1
+"$fusebox" run scenarios/lost-notifications-polling.json --quiet --out "$out/polling-live" \
+  >"$out/polling-live.txt" || true
+head -1 "$out/polling-live.txt"
 live_s=$(python3 -c "import time; print(round(time.time() - $start, 2))")
 echo "  live: ${live_s} wall s (fusebox run scenarios/lost-notifications-polling.json)"
 
