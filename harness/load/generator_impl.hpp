@@ -47,8 +47,6 @@ struct LoadGenerator::Impl {
   std::vector<std::unique_ptr<generator::Slot>> connections;
   std::vector<std::size_t> idle;  // indexes into connections, most recently used last
   std::deque<Pending> queue;
-  ArrivalPlan plan;
-  std::optional<PlannedRequest> next;
   asio::steady_timer plan_timer{io}, tick_timer{io};
   SteadyClock::time_point start{};
   TimeNs timeout_ns = 0;
@@ -63,7 +61,6 @@ struct LoadGenerator::Impl {
       : config(std::move(c)),
         recorder(r),
         status(s),
-        plan(config.load, config.seed),
         session(
             config.load, config.seed, config.id_prefix, recorder,
             [this](Pending pending) { submit(std::move(pending)); }, [this] { return now_ns(); }) {

@@ -29,7 +29,6 @@ using generator::kTick;
 void LoadGenerator::Impl::run(SteadyClock::time_point begin, const std::atomic<bool>& stop_flag) {
   start = begin;
   stop = &stop_flag;
-  next = plan.next();
   arm_plan_timer();
   tick_timer.expires_after(kTick);
   tick_timer.async_wait([this](const boost::system::error_code& error) {
@@ -41,12 +40,13 @@ void LoadGenerator::Impl::run(SteadyClock::time_point begin, const std::atomic<b
 }
 
 void LoadGenerator::Impl::arm_plan_timer() {
+  const std::optional<TimeNs> next = session.next_planned();
   if (!next) {
     plan_done = true;
     maybe_finish();
     return;
   }
-  plan_timer.expires_at(at(next->at_ns));
+  plan_timer.expires_at(at(*next));
   plan_timer.async_wait([this](const boost::system::error_code& error) {
     if (!error && !stopping) on_plan_timer();
   });
@@ -54,13 +54,7 @@ void LoadGenerator::Impl::arm_plan_timer() {
 
 // Sends everything that is due (at high rates several instants pass between two wake-ups).
 void LoadGenerator::Impl::on_plan_timer() {
-  const TimeNs now = now_ns();
-  while (next && next->at_ns <= now) {
-    Pending pending = session.resolve_planned(*next);
-    recorder.on_planned(pending.planned);
-    submit(std::move(pending));
-    next = plan.next();
-  }
+  (void)session.release_due(now_ns());
   arm_plan_timer();
 }
 

@@ -25,6 +25,8 @@ struct LoadSession::Impl {
   Recorder& recorder;
   Submit submit;
   Now now_ns;
+  ArrivalPlan plan;
+  std::optional<PlannedRequest> next;
   OrderBook book{kOrderBookSize};
   Rng picks;
   std::vector<LoadTarget> targets;
@@ -38,6 +40,8 @@ struct LoadSession::Impl {
         recorder(r),
         submit(std::move(s)),
         now_ns(std::move(n)),
+        plan(load, seed),
+        next(plan.next()),
         picks(Rng::stream(seed, "load.picks")),
         targets(load.targets) {
     if (targets.empty()) targets.push_back(LoadTarget{"wallet", "", 1});
@@ -283,9 +287,21 @@ LoadSession::LoadSession(const LoadSpec& load, std::uint64_t seed, std::string i
                                    std::move(now))) {}
 LoadSession::~LoadSession() = default;
 
-PendingRequest LoadSession::resolve_planned(const PlannedRequest& planned) {
-  return impl_->resolve_planned(planned);
+std::optional<TimeNs> LoadSession::release_due(TimeNs now_ns) {
+  Impl& s = *impl_;
+  while (s.next && s.next->at_ns <= now_ns) {
+    PendingRequest pending = s.resolve_planned(*s.next);
+    s.recorder.on_planned(pending.planned);
+    s.submit(std::move(pending));
+    s.next = s.plan.next();
+  }
+  return next_planned();
 }
+
+std::optional<TimeNs> LoadSession::next_planned() const {
+  return impl_->next ? std::optional<TimeNs>(impl_->next->at_ns) : std::nullopt;
+}
+
 void LoadSession::write_call(const PendingRequest& pending, MerchantCall& call) const {
   impl_->write_call(pending, call);
 }

@@ -23,7 +23,6 @@ SimLoad::SimLoad(SimWorld& world, const LoadSpec& load, std::uint64_t seed, Reco
       start_ns_(start_ns),
       timeout_ns_(static_cast<TimeNs>(load.request_timeout_s * 1e9)),
       connections_(static_cast<std::size_t>(std::clamp(load.connections, 1, 4096))),
-      plan_(load, seed),
       session_(
           load, seed, "sim-" + std::to_string(seed), recorder,
           [this](PendingRequest pending) { submit(std::move(pending)); },
@@ -32,30 +31,22 @@ SimLoad::SimLoad(SimWorld& world, const LoadSpec& load, std::uint64_t seed, Reco
 TimeNs SimLoad::load_now() const { return world_.scheduler().now_ns() - start_ns_; }
 
 void SimLoad::start() {
-  next_ = plan_.next();
-  if (next_) {
-    (void)world_.scheduler().schedule_at(start_ns_ + next_->at_ns, [this] { on_arrivals(); });
+  if (const auto next = session_.next_planned()) {
+    (void)world_.scheduler().schedule_at(start_ns_ + *next, [this] { on_arrivals(); });
   }
   (void)world_.scheduler().schedule_at(start_ns_ + kRecorderTick, [this] { advance_recorder(); });
 }
 
 void SimLoad::advance_recorder() {
   recorder_.advance(load_now());
-  if (next_ || in_flight_ > 0 || !queue_.empty()) {
+  if (session_.next_planned() || in_flight_ > 0 || !queue_.empty()) {
     (void)world_.scheduler().schedule_after(kRecorderTick, [this] { advance_recorder(); });
   }
 }
 
 void SimLoad::on_arrivals() {
-  const TimeNs now = load_now();
-  while (next_ && next_->at_ns <= now) {
-    PendingRequest pending = session_.resolve_planned(*next_);
-    recorder_.on_planned(pending.planned);
-    submit(std::move(pending));
-    next_ = plan_.next();
-  }
-  if (next_) {
-    (void)world_.scheduler().schedule_at(start_ns_ + next_->at_ns, [this] { on_arrivals(); });
+  if (const auto next = session_.release_due(load_now())) {
+    (void)world_.scheduler().schedule_at(start_ns_ + *next, [this] { on_arrivals(); });
   }
 }
 

@@ -43,8 +43,6 @@ class SimLoad {
   TimeNs start_ns_;
   TimeNs timeout_ns_;
   std::size_t connections_;
-  ArrivalPlan plan_;
-  std::optional<PlannedRequest> next_;
   LoadSession session_;
   std::deque<PendingRequest> queue_;
   std::uint64_t in_flight_ = 0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 extern char** environ;
 
@@ -87,6 +88,20 @@ inline Result run_fusebox(const std::vector<std::string>& args, int timeout_s = 
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
   return result;
+}
+
+// An empty folder of the test's own under the test temp dir (names are unique across the
+// CLI tests, which ctest may run at once).
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("fusebox_cli_" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A JSON file as fusebox reads it (comments allowed); discarded when it is not JSON.
+inline nlohmann::json read_json(const std::filesystem::path& path) {
+  return nlohmann::json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
 }
 
 inline std::string context(const Result& r) { return "stdout:\n" + r.out + "\nstderr:\n" + r.err; }

@@ -23,17 +23,6 @@ namespace fs = std::filesystem;
 const fs::path kScenarios = fs::path(FUSEBOX_SOURCE_DIR) / "scenarios";
 constexpr int kRunTimeoutS = 240;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("fusebox_run_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-json read_json(const fs::path& path) {
-  return json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
-}
-
 // A shipped scenario with one change, written where a test can run it.
 fs::path patched_scenario(const std::string& name, const fs::path& dir,
                           const std::function<void(json&)>& patch) {

@@ -29,19 +29,8 @@ constexpr const char* kPlantedSeeds = "200";
 constexpr const char* kCleanSeeds = "60";
 #endif
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("fusebox_sim_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-json read_json(const fs::path& path) {
-  return json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
-}
-
 TEST(SimCli, RunsAScenarioInVirtualTimeAndWritesTheUsualOutputs) {
-  const fs::path dir = fresh_dir("smoke");
+  const fs::path dir = fresh_dir("sim_smoke");
   const Result r = run_fusebox({"run", (kSource / "scenarios" / "smoke.json").string(), "--mode",
                                 "sim", "--out", dir.string()},
                                kTimeoutS);
@@ -59,7 +48,7 @@ TEST(SimCli, RunsAScenarioInVirtualTimeAndWritesTheUsualOutputs) {
 }
 
 TEST(SimCli, RealCryptoSignsWithTheChannelsOwnSchemesAndStillPasses) {
-  const fs::path dir = fresh_dir("real_crypto");
+  const fs::path dir = fresh_dir("sim_real_crypto");
   const Result r =
       run_fusebox({"run", (kSource / "scenarios" / "forged-notifications.json").string(), "--mode",
                    "sim", "--real-crypto", "--time-scale", "0.5", "--out", dir.string()},
@@ -75,7 +64,7 @@ TEST(SimCli, WhatSimModeCannotHonourIsRejectedWithExit2) {
   EXPECT_NE(external.err.find("sim mode cannot drive"), std::string::npos) << context(external);
   EXPECT_EQ(external.out, "");
 
-  const fs::path dir = fresh_dir("live_only");
+  const fs::path dir = fresh_dir("sim_live_only");
   json scenario = read_json(kSource / "scenarios" / "smoke.json");
   scenario["modes"] = json::array({"live"});
   const fs::path file = dir / "live-only.json";
@@ -89,7 +78,7 @@ TEST(SimCli, WhatSimModeCannotHonourIsRejectedWithExit2) {
 // every failing seed comes with a command that replays the failure, and the shrunk schedule
 // is no larger than the original and still fails.
 TEST(SimCli, SweepFindsThePlantedBugAndItsReplayAndShrunkScheduleFail) {
-  const fs::path dir = fresh_dir("sweep_planted");
+  const fs::path dir = fresh_dir("sim_sweep_planted");
   const Result r = run_fusebox(
       {"sweep", kPlanted.string(), "--seeds", "200", "--jobs", "2", "--out", dir.string()},
       kTimeoutS);
@@ -123,7 +112,7 @@ TEST(SimCli, SweepFindsThePlantedBugAndItsReplayAndShrunkScheduleFail) {
 }
 
 TEST(SimCli, WithoutThePlantedBugTheSameSweepPasses) {
-  const fs::path dir = fresh_dir("sweep_clean");
+  const fs::path dir = fresh_dir("sim_sweep_clean");
   json scenario = read_json(kPlanted);
   scenario["gateway"]["planted_bug"] = "none";
   const fs::path file = dir / "clean.json";
@@ -135,7 +124,7 @@ TEST(SimCli, WithoutThePlantedBugTheSameSweepPasses) {
 }
 
 TEST(SimCli, TuneRunsEverySettingAndMarksTheParetoBest) {
-  const fs::path dir = fresh_dir("tune");
+  const fs::path dir = fresh_dir("sim_tune");
   const Result r =
       run_fusebox({"tune", (kSource / "scenarios" / "channel-outage-isolation.json").string(),
                    "--param", "breaker.failure_rate=0.3:0.7", "--points", "2", "--time-scale",

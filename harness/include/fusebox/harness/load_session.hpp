@@ -1,10 +1,10 @@
 #pragma once
 // What the load asks and what it makes of the answers, apart from how requests travel: the
 // live generator (an Asio pool of keep-alive connections) and the virtual-time runner (a
-// scheduled delivery) drive the same session. It turns a planned request into a merchant API
-// call (refunds, queries and closes pick an earlier order when they are sent), classifies each
-// answer for the recorder, keeps the book of earlier orders, and sends idempotency probes
-// after the first answer. Pure and single-threaded.
+// scheduled delivery) drive the same session. It releases the arrival plan's requests as
+// they fall due, turns each into a merchant API call (refunds, queries and closes pick an earlier
+// order when they are sent), classifies each answer for the recorder, keeps the book of earlier
+// orders, and sends idempotency probes after the first answer. Pure and single-threaded.
 
 #include <cstdint>
 #include <functional>
@@ -57,7 +57,11 @@ class LoadSession {
   LoadSession(const LoadSession&) = delete;
   LoadSession& operator=(const LoadSession&) = delete;
 
-  [[nodiscard]] PendingRequest resolve_planned(const PlannedRequest& planned);
+  // The open-loop schedule (the load's ArrivalPlan): every planned request due at `now_ns`
+  // (ns since the start of the load) is resolved, counted as planned and handed to `submit`.
+  // Returns the next planned instant; nullopt once the plan is done.
+  std::optional<TimeNs> release_due(TimeNs now_ns);
+  [[nodiscard]] std::optional<TimeNs> next_planned() const;
   // Writes the call into reused buffers (no allocation once they have grown).
   void write_call(const PendingRequest& pending, MerchantCall& call) const;
   // Everything an answer means. `sent_ns` < 0: it never left. Returns the outcome recorded
