@@ -108,7 +108,7 @@
       plugins: {legend: {position: 'bottom', labels: {boxWidth: 12}}},
       scales: {
         x: {type: 'linear', min: 0, max: data.x_max_s > 0 ? data.x_max_s : undefined,
-            title: {display: true, text: 'time (s)'}},
+            title: {display: true, text: data.x_title || 'time (s)'}},
         y: yAxis
       }
     };

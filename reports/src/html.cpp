@@ -113,7 +113,16 @@ std::string header_section(const nlohmann::json& result) {
     html += fact("settle period", cell(field(result, "settle_s"), 1) + " s");
   }
   html += fact("time scale", cell(field(result, "time_scale")));
-  html += fact("started", cell(field(result, "started_at")));
+  if (!string_field(result, "started_at").empty()) {
+    html += fact("started", cell(field(result, "started_at")));
+  }
+  if (const nlohmann::json& sim = field(result, "sim"); sim.is_object()) {
+    html += fact("virtual time", cell(field(sim, "virtual_s"), 1) + " s");
+    html += fact("trace digest", cell(field(sim, "trace_digest")));
+    html += fact("signatures", string_field(sim, "crypto") == "real"
+                                   ? std::string("the channels' own schemes")
+                                   : std::string("HMAC-SHA256 in place of asymmetric schemes"));
+  }
   html += fact("scenario file", cell(field(result, "file")));
   html += fact("schema", cell(field(result, "schema")));
   html += "</dl>\n";

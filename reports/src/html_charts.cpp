@@ -52,23 +52,29 @@ double axis_end_s(const nlohmann::json& result) {
   return end_s;
 }
 
+bool virtual_time(const nlohmann::json& result) { return string_field(result, "mode") == "sim"; }
+
 }  // namespace
 
 std::string charts_section(const nlohmann::json& result) {
+  const double step_s = number_field(field(result, "timeline"), "step_s", 1.0);
+  const std::string per = step_s > 1 ? "per " + format_decimal(step_s, 1) + " s" : "per second";
   std::string html =
-      "<section id=\"charts\">\n<h2>Over time</h2>\n<p class=\"legend\">One time axis in "
-      "seconds since the load started. Shaded: <span class=\"swatch fault\"></span> fault "
+      "<section id=\"charts\">\n<h2>Over time</h2>\n<p class=\"legend\">One time axis in " +
+      std::string(virtual_time(result) ? "virtual " : "") + "seconds since the load started" +
+      (step_s > 1 ? ", one point every " + format_decimal(step_s, 1) + " s" : std::string()) +
+      ". Shaded: <span class=\"swatch fault\"></span> fault "
       "windows, <span class=\"swatch action\"></span> operator actions.</p>\n";
   if (array_field(field(result, "timeline"), "t_s").empty()) {
     html += "<p>This result has no per-second timeline; the charts below are empty.</p>\n";
   }
   html += "<div class=\"charts\">\n";
   html += chart("chart-throughput-overall", "throughput", "overall",
-                "Throughput, all channels (per second)");
+                "Throughput, all channels (" + per + ")");
   const std::vector<std::string> names = channel_names(result);
   for (std::size_t i = 0; i < names.size(); ++i) {
     html += chart("chart-throughput-" + std::to_string(i), "throughput", std::to_string(i),
-                  "Throughput, " + names[i] + " (per second)");
+                  "Throughput, " + names[i] + " (" + per + ")");
   }
   html += chart("chart-success-rate", "success_rate", "channels", "Success rate per channel");
   html += chart("chart-latency", "latency", "channels", "Latency p50 / p99 per channel (ms, log)");
@@ -82,6 +88,7 @@ std::string chart_data(const nlohmann::json& result) {
   const double end_s = axis_end_s(result);
   nlohmann::json data = {{"t_s", array_field(timeline, "t_s")},
                          {"x_max_s", end_s},
+                         {"x_title", virtual_time(result) ? "virtual time (s)" : "time (s)"},
                          {"overall", series_of(field(timeline, "overall"))},
                          {"channels", nlohmann::json::array()},
                          {"windows", nlohmann::json::array()},

@@ -98,6 +98,24 @@ TEST(ReportHtmlTest, HeaderShowsTheRunAndHowToReplayIt) {
   EXPECT_NE(html.find("<body data-rendered=\"pending\">"), std::string::npos);
 }
 
+// A sim run has no wall-clock facts; it shows its virtual time, its digest and what signed.
+TEST(ReportHtmlTest, ASimRunShowsVirtualTimeAndItsTraceDigest) {
+  json result = sample_result();
+  result["mode"] = "sim";
+  result.erase("started_at");
+  result.erase("wall_s");
+  result["sim"] = {{"trace_digest", "0123456789abcdef"},
+                   {"events", 1000},
+                   {"virtual_s", 31.5},
+                   {"crypto", "hmac"}};
+  const std::string html = render_html(result);
+  EXPECT_NE(html.find("<dt>mode</dt><dd>sim</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<dt>trace digest</dt><dd>0123456789abcdef</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<dt>virtual time</dt><dd>31.5 s</dd>"), std::string::npos);
+  EXPECT_EQ(html.find("<dt>started</dt>"), std::string::npos);
+  EXPECT_NE(html.find("\"x_title\":\"virtual time (s)\""), std::string::npos);
+}
+
 TEST(ReportHtmlTest, SeedsPastDoublePrecisionStayExact) {
   json result = sample_result();
   result["seed"] = 18446744073709551557ULL;
