@@ -212,6 +212,25 @@ TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
       << result["checker"].dump(2);
 }
 
+// Every operator action played live through the gateway's admin API: a forced-open breaker
+// the payments fail over from, a batch reconciliation that settles orders whose notifications
+// were lost (the poller would be too late), a statement reconciliation.
+TEST(RunCliTest, OperatorActionsPlayLive) {
+  const fs::path dir = fresh_dir("operator_actions");
+  const fs::path file =
+      fs::path(FUSEBOX_SOURCE_DIR) / "tests" / "scenarios" / "operator-actions.json";
+  const Result r = run_fusebox(
+      {"run", file.string(), "--time-scale", "0.5", "--quiet", "--out", (dir / "out").string()},
+      kRunTimeoutS);
+  EXPECT_EQ(r.exit_code, 0) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  EXPECT_EQ(result["actions"].size(), 3U) << result["actions"].dump(2);
+  EXPECT_TRUE(result["problems"].empty()) << result["problems"].dump(2);
+  const json* settled = find_assertion(result, "settled");
+  ASSERT_NE(settled, nullptr) << result.dump(2);
+  EXPECT_TRUE((*settled)["passed"].get<bool>()) << settled->dump();
+}
+
 // The capacity search as a planner runs it: rising steps, the highest rate that held, headroom.
 TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
   const fs::path dir = fresh_dir("capacity");

@@ -123,6 +123,30 @@ TEST(SimCli, WithoutThePlantedBugTheSameSweepPasses) {
   EXPECT_NE(r.out.find("failed                           0"), std::string::npos) << context(r);
 }
 
+// The operator actions in virtual time, through the gateway's own admin routes; without the
+// batch reconciliation the orders whose notifications were lost are not settled in time.
+TEST(SimCli, OperatorActionsPlayAndTheReconciliationIsWhatSettlesTheOrders) {
+  const fs::path file = kSource / "tests" / "scenarios" / "operator-actions.json";
+  const fs::path dir = fresh_dir("sim_operator_actions");
+  const Result r = run_fusebox(
+      {"run", file.string(), "--mode", "sim", "--out", (dir / "with").string()}, kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_EQ(read_json(dir / "with" / "result.json")["actions"].size(), 3U);
+
+  json scenario = read_json(file);
+  json actions = json::array();
+  for (const json& action : scenario["actions"]) {
+    if (action.value("action", "") != "reconcile") actions.push_back(action);
+  }
+  scenario["actions"] = actions;
+  const fs::path without = dir / "no-reconcile.json";
+  std::ofstream(without) << scenario.dump(2);
+  const Result r2 = run_fusebox(
+      {"run", without.string(), "--mode", "sim", "--out", (dir / "without").string()}, kTimeoutS);
+  EXPECT_EQ(r2.exit_code, 1) << context(r2);
+  EXPECT_NE(r2.out.find("failed: settled"), std::string::npos) << context(r2);
+}
+
 TEST(SimCli, TuneRunsEverySettingAndMarksTheParetoBest) {
   const fs::path dir = fresh_dir("sim_tune");
   const Result r =
