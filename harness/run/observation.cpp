@@ -34,6 +34,36 @@ std::string action_path(const TimelineAction& a) {
   return "";
 }
 
+// Sums fusebox_gateway_calls_total per channel from the Prometheus text: every outcome but
+// the two that never left (breaker_rejected, bulkhead_rejected), and the ok ones.
+void add_call_counts(const std::string& text, GatewayTick& tick) {
+  constexpr std::string_view kName = "fusebox_gateway_calls_total{";
+  for (auto& [name, channel] : tick.channels) {
+    channel.calls = 0;
+    channel.calls_ok = 0;
+  }
+  std::size_t at = 0;
+  while ((at = text.find(kName, at)) != std::string::npos) {
+    const std::size_t end = text.find('\n', at);
+    const std::string_view line(text.data() + at,
+                                (end == std::string::npos ? text.size() : end) - at);
+    at += kName.size();
+    const auto label = [&line](std::string_view key) {
+      const std::size_t from = line.find(std::string(key) + "=\"");
+      if (from == std::string_view::npos) return std::string_view();
+      const std::size_t start = from + key.size() + 2;
+      return line.substr(start, line.find('"', start) - start);
+    };
+    const auto it = tick.channels.find(std::string(label("channel")));
+    if (it == tick.channels.end()) continue;
+    const std::string_view outcome = label("outcome");
+    if (outcome == "breaker_rejected" || outcome == "bulkhead_rejected") continue;
+    const std::int64_t value = std::atoll(std::string(line.substr(line.rfind(' ') + 1)).c_str());
+    it->second.calls += value;
+    if (outcome == "ok") it->second.calls_ok += value;
+  }
+}
+
 }  // namespace
 
 Observer::Observer(const Scenario& scenario, const SimulatorApi& sim, const GatewayApi& gateway,
@@ -170,6 +200,7 @@ void Observer::observe(std::size_t second) {
     c.enabled = channel.value("enabled", true);
     tick.channels[channel.value("name", "")] = c;
   }
+  add_call_counts(gateway_.metrics_text(), tick);
   if (status_line_) print_status(tick);
   std::lock_guard lock(mutex_);
   ticks_[second] = std::move(tick);

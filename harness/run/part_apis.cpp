@@ -83,6 +83,20 @@ json HttpGatewayApi::admin_post(const std::string& path, const json& body) const
   return json::parse(reply.body, nullptr, false);
 }
 
+std::string HttpGatewayApi::metrics_text() const {
+  net::HttpReply reply;
+  const std::string url = api_ + "/metrics";
+  try {
+    reply = net::http_request("GET", url, "", {}, kCallTimeout);
+  } catch (const std::exception& e) {
+    throw RunError("GET " + url + ": " + e.what());
+  }
+  if (reply.status != 200) {
+    throw RunError("GET " + url + ": got HTTP " + std::to_string(reply.status));
+  }
+  return reply.body;
+}
+
 HostPort parse_http_url(const std::string& url) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) throw RunError("expected an http:// URL, got \"" + url + "\"");

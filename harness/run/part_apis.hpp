@@ -40,6 +40,8 @@ class GatewayApi {
   virtual ~GatewayApi() = default;
   [[nodiscard]] virtual nlohmann::json admin_get(const std::string& path) const = 0;  // "channels"
   virtual nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const = 0;
+  // GET /metrics: the Prometheus text exposition (docs/GATEWAY.md).
+  [[nodiscard]] virtual std::string metrics_text() const = 0;
   // The books (GET /admin/payments, /admin/refunds, parsed); an in-process gateway may hand
   // them over without the JSON round trip.
   [[nodiscard]] virtual std::vector<GatewayPayment> payments() const {
@@ -70,6 +72,7 @@ class HttpGatewayApi final : public GatewayApi {
       : api_(std::move(api_url)), admin_(std::move(admin_url)), token_(std::move(token)) {}
   [[nodiscard]] nlohmann::json admin_get(const std::string& path) const override;
   nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const override;
+  [[nodiscard]] std::string metrics_text() const override;
   [[nodiscard]] const std::string& api_url() const { return api_; }
 
  private:

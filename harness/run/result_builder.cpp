@@ -88,20 +88,32 @@ json timeline_json(const RunRecord& r) {
   json channels = json::object();
   for (const std::string& name : r.recorder->channels()) {
     json series = series_json(r, name, seconds);
-    json breaker = json::array(), pending = json::array();
+    json breaker = json::array(), pending = json::array(), calls = json::array(),
+         calls_ok = json::array();
+    const GatewayTick::Channel* before = nullptr;  // the previous point's, for the deltas
     for (std::size_t i = 0; i < seconds; ++i) {
       const GatewayTick* tick = i < r.ticks.size() ? &r.ticks[i] : nullptr;
       const auto it = tick ? tick->channels.find(name) : decltype(tick->channels.end()){};
       if (!tick || it == tick->channels.end()) {
-        breaker.push_back(nullptr);
-        pending.push_back(nullptr);
-      } else {
-        breaker.push_back(it->second.enabled ? it->second.breaker : std::string("switched_off"));
-        pending.push_back(it->second.pending);
+        for (json* s : {&breaker, &pending, &calls, &calls_ok})
+          s->push_back(nullptr);
+        before = nullptr;
+        continue;
       }
+      const GatewayTick::Channel& now = it->second;
+      breaker.push_back(now.enabled ? now.breaker : std::string("switched_off"));
+      pending.push_back(now.pending);
+      // A delta needs the previous point (the first one counts from zero).
+      const bool counted = now.calls >= 0 && (i == 0 || (before != nullptr && before->calls >= 0));
+      calls.push_back(counted ? json(now.calls - (before ? before->calls : 0)) : json(nullptr));
+      calls_ok.push_back(counted ? json(now.calls_ok - (before ? before->calls_ok : 0))
+                                 : json(nullptr));
+      before = &now;
     }
     series["breaker"] = breaker;
     series["pending"] = pending;
+    series["gateway_calls"] = calls;
+    series["gateway_ok"] = calls_ok;
     channels[name] = series;
   }
   return {{"t_s", t},

@@ -66,7 +66,7 @@ class TimelinePlayer {
   std::thread thread_;
 };
 
-// One second's view of the gateway: GET /admin/channels, per channel.
+// One second's view of the gateway: GET /admin/channels and GET /metrics, per channel.
 struct GatewayTick {
   double t_s = 0;
   struct Channel {
@@ -74,6 +74,9 @@ struct GatewayTick {
     std::int64_t pending = 0;
     bool enabled = true;
     std::int64_t rejected = 0;
+    // From /metrics (fusebox_gateway_calls_total), cumulative over every operation: calls
+    // that left for the channel, and those the channel answered ok. -1: not scraped.
+    std::int64_t calls = -1, calls_ok = -1;
   };
   std::map<std::string, Channel> channels;
 };

@@ -70,6 +70,13 @@ json InProcessGateway::call(const std::string& method, const std::string& path,
 
 json InProcessGateway::admin_get(const std::string& path) const { return call("GET", path, ""); }
 
+std::string InProcessGateway::metrics_text() const {
+  net::HttpRequestIn in;
+  in.method = "GET";
+  in.target = "/metrics";
+  return world_.call_now(std::move(in)).body;
+}
+
 json InProcessGateway::admin_post(const std::string& path, const json& body) const {
   return call("POST", path, body.dump());
 }

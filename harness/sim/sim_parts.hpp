@@ -31,6 +31,7 @@ class InProcessGateway final : public GatewayApi {
   explicit InProcessGateway(SimWorld& world) : world_(world) {}
   [[nodiscard]] nlohmann::json admin_get(const std::string& path) const override;
   nlohmann::json admin_post(const std::string& path, const nlohmann::json& body) const override;
+  [[nodiscard]] std::string metrics_text() const override;
   // Straight from the core, as GET /admin/payments and /admin/refunds would list them.
   [[nodiscard]] std::vector<GatewayPayment> payments() const override;
   [[nodiscard]] std::vector<GatewayRefund> refunds() const override;

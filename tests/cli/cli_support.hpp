@@ -104,6 +104,16 @@ inline nlohmann::json read_json(const std::filesystem::path& path) {
   return nlohmann::json::parse(slurp(path), nullptr, false, /*ignore_comments=*/true);
 }
 
+// The calls the gateway itself counted (its /metrics, scraped each second) over a channel's
+// timeline: the gateway's view beside the load's.
+inline long long gateway_calls(const nlohmann::json& result, const std::string& channel) {
+  long long total = 0;
+  for (const auto& v : result["timeline"]["channels"][channel]["gateway_calls"]) {
+    if (v.is_number_integer()) total += v.get<long long>();
+  }
+  return total;
+}
+
 inline std::string context(const Result& r) { return "stdout:\n" + r.out + "\nstderr:\n" + r.err; }
 
 // The first line a started command printed, waiting up to 30 s for it ("" if none came).

@@ -151,7 +151,10 @@ TEST(RunCliTest, SmokeRunPassesAndWritesEveryOutput) {
   EXPECT_NE(run.out.find("PASS smoke (seed 1)"), std::string::npos) << context(run);
   {
     SCOPED_TRACE("result.json has the contracted fields");
-    expect_smoke_result(read_json(dir / "out" / "result.json"), run);
+    const json result = read_json(dir / "out" / "result.json");
+    expect_smoke_result(result, run);
+    EXPECT_GT(gateway_calls(result, "wallet-a"), 100)
+        << "the /metrics scrape: " << result["timeline"].dump();
   }
   {
     SCOPED_TRACE("junit.xml and a self-contained report.html");

@@ -43,6 +43,7 @@ TEST(SimCli, RunsAScenarioInVirtualTimeAndWritesTheUsualOutputs) {
   EXPECT_FALSE(result.contains("started_at"));
   EXPECT_EQ(result["sim"].value("crypto", ""), "hmac");
   EXPECT_GT(result["load"].value("sent", 0), 1000);
+  EXPECT_GT(gateway_calls(result, "wallet-a"), 100) << "the /metrics scrape, in process";
   EXPECT_TRUE(fs::exists(dir / "report.html"));
   EXPECT_TRUE(fs::exists(dir / "junit.xml"));
 }
