@@ -192,6 +192,11 @@ int run_scenarios(const RunCommandOptions& o, std::ostream& out, std::ostream& e
   const bool many = scenarios->size() > 1;
   std::vector<Scenario> playable;
   for (Scenario& s : *scenarios) {
+    if (many && !s.suite) {
+      err << s.file.generic_string() << ": a benchmark (\"suite\": false), not part of a suite "
+          << "run; skipped (run it by name)\n";
+      continue;
+    }
     if (std::find(s.modes.begin(), s.modes.end(), o.mode) != s.modes.end()) {
       playable.push_back(std::move(s));
       continue;

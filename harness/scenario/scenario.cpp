@@ -154,12 +154,13 @@ void parse_header(const ConfigNode& root, Scenario& scenario) {
   if (const auto n = root.find("seed")) scenario.seed = n->as_uint64();
   if (const auto n = root.find("settle_s")) scenario.settle_s = n->as_non_negative_number();
   if (const auto n = root.find("modes")) scenario.modes = parse_modes(*n);
+  if (const auto n = root.find("suite")) scenario.suite = n->as_bool();
 }
 
 Scenario parse_document(const ConfigDocument& document) {
   const ConfigNode root = document.root();
-  root.expect_fields({"$schema", "description", "seed", "settle_s", "modes", "channels", "gateway",
-                      "load", "faults", "actions", "assertions", "capacity"});
+  root.expect_fields({"$schema", "description", "seed", "settle_s", "modes", "suite", "channels",
+                      "gateway", "load", "faults", "actions", "assertions", "capacity"});
   Scenario scenario;
   scenario.file = document.source_name();
   scenario.name = scenario.file.stem().string();

@@ -75,6 +75,29 @@ TEST(SimCli, WhatSimModeCannotHonourIsRejectedWithExit2) {
   EXPECT_NE(live_only.err.find("/modes"), std::string::npos) << context(live_only);
 }
 
+// A folder run skips what is not for it: a benchmark ("suite": false) and a scenario for the
+// other mode only, each named on stderr; the rest plays.
+TEST(SimCli, AFolderRunSkipsBenchmarksAndScenariosOfTheOtherMode) {
+  const fs::path dir = fresh_dir("sim_folder");
+  fs::create_directories(dir / "in");
+  json smoke = read_json(kSource / "scenarios" / "smoke.json");
+  std::ofstream(dir / "in" / "a-smoke.json") << smoke.dump(2);
+  json bench = smoke;
+  bench["suite"] = false;
+  std::ofstream(dir / "in" / "b-bench.json") << bench.dump(2);
+  json live_only = smoke;
+  live_only["modes"] = json::array({"live"});
+  std::ofstream(dir / "in" / "c-live.json") << live_only.dump(2);
+  const Result r = run_fusebox(
+      {"run", (dir / "in").string(), "--mode", "sim", "--out", (dir / "out").string()}, kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_NE(r.err.find("b-bench.json: a benchmark"), std::string::npos) << context(r);
+  EXPECT_NE(r.err.find("c-live.json: /modes"), std::string::npos) << context(r);
+  EXPECT_TRUE(fs::exists(dir / "out" / "a-smoke" / "result.json"));
+  EXPECT_FALSE(fs::exists(dir / "out" / "b-bench"));
+  EXPECT_FALSE(fs::exists(dir / "out" / "c-live"));
+}
+
 // The planted bug (a pay that timed out moves to the next channel) is found within 200 seeds,
 // every failing seed comes with a command that replays the failure, and the shrunk schedule
 // is no larger than the original and still fails.

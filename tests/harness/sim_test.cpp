@@ -25,8 +25,6 @@ using nlohmann::json;
 
 const fs::path kSource = FUSEBOX_SOURCE_DIR;
 const fs::path kDigests = kSource / "tests" / "harness" / "sim_digests.json";
-// Benchmarks, not part of the test run (docs/PERFORMANCE.md has their figures).
-const std::vector<std::string> kBenchmarks{"sales-day"};
 // Under the sanitizers a run is some 30 times slower: there each scenario runs once against
 // its pinned digest (which also proves run-to-run equality, the pin being made by another
 // build) and the week-long one is left to the optimised build.
@@ -41,11 +39,11 @@ std::vector<fs::path> sim_scenarios() {
   std::vector<fs::path> files;
   for (const fs::path& file : scenario_files({(kSource / "scenarios").string()})) {
     const std::string name = file.stem().string();
-    if (std::find(kBenchmarks.begin(), kBenchmarks.end(), name) != kBenchmarks.end()) continue;
+    const Scenario s = load_scenario(file);
+    if (!s.suite) continue;  // a benchmark (docs/PERFORMANCE.md has its figures)
     if (kSanitized && std::find(kLongRuns.begin(), kLongRuns.end(), name) != kLongRuns.end()) {
       continue;
     }
-    const Scenario s = load_scenario(file);
     if (std::find(s.modes.begin(), s.modes.end(), "sim") != s.modes.end()) files.push_back(file);
   }
   return files;

@@ -196,6 +196,9 @@ struct Scenario {
   double duration_s = 0;  // the load's length: the end of the last phase
   double settle_s = 10;   // after the load: time for polling and notifications to land
   std::vector<std::string> modes{"live", "sim"};  // where it may run
+  // false: a benchmark (a whole sales day) that a suite run of its folder skips; it runs
+  // when named on its own.
+  bool suite = true;
   nlohmann::json channels;  // the simulator's channel list (docs/CHANNELS.md), as written
   nlohmann::json gateway;   // the gateway's "gateway" section (docs/GATEWAY.md), as written
   LoadSpec load;
