@@ -141,21 +141,13 @@ void LoadGenerator::Impl::submit(Pending pending) {
 bool LoadGenerator::Impl::try_start(std::size_t connection, Pending& pending) {
   const TimeNs now = now_ns();
   const TimeNs deadline_ns = pending.planned.at_ns + timeout_ns;
-  if (now >= deadline_ns) {
-    ExchangeResult expired;
-    expired.kind = ExchangeResult::Kind::timeout;
-    expired.error = "timed out waiting for a free connection";
-    handle(pending, -1, expired);
-    return false;
-  }
-  if (pending.kind == Pending::Kind::planned) {
-    const TimeNs lateness = now - pending.planned.at_ns;
-    recorder.on_sent(pending.planned, now, pending.channel);
+  const LoadSession::Departure departure = session.depart(pending, now, timeout_ns);
+  if (departure == LoadSession::Departure::expired) return false;
+  if (departure != LoadSession::Departure::probe) {
     status.sent.fetch_add(1, std::memory_order_relaxed);
-    if (lateness > kLateThreshold) {
-      recorder.on_late(lateness);
-      status.late.fetch_add(1, std::memory_order_relaxed);
-    }
+  }
+  if (departure == LoadSession::Departure::sent_late) {
+    status.late.fetch_add(1, std::memory_order_relaxed);
   }
   ++in_flight;
   status.in_flight.fetch_add(1, std::memory_order_relaxed);

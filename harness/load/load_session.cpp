@@ -318,6 +318,23 @@ bool LoadSession::next_fetch(PendingRequest& out) {
   return true;
 }
 
+LoadSession::Departure LoadSession::depart(const PendingRequest& pending, TimeNs now_ns,
+                                           TimeNs timeout_ns) {
+  if (now_ns >= pending.planned.at_ns + timeout_ns) {
+    ExchangeResult expired;
+    expired.kind = ExchangeResult::Kind::timeout;
+    expired.error = "timed out waiting for a free connection";
+    (void)handle(pending, -1, expired);
+    return Departure::expired;
+  }
+  if (pending.kind != PendingRequest::Kind::planned) return Departure::probe;
+  const TimeNs lateness = now_ns - pending.planned.at_ns;
+  impl_->recorder.on_sent(pending.planned, now_ns, pending.channel);
+  if (lateness <= kLateThreshold) return Departure::sent;
+  impl_->recorder.on_late(lateness);
+  return Departure::sent_late;
+}
+
 bool LoadSession::fetch_left() const { return impl_->fetch_next < impl_->fetches.size(); }
 
 void LoadSession::restart_fetches() {

@@ -60,18 +60,7 @@ void SimLoad::submit(PendingRequest pending) {
 void SimLoad::start_exchange(PendingRequest pending) {
   const TimeNs now = load_now();
   const TimeNs deadline = pending.planned.at_ns + timeout_ns_;
-  if (now >= deadline) {
-    ExchangeResult expired;
-    expired.kind = ExchangeResult::Kind::timeout;
-    expired.error = "timed out waiting for a free connection";
-    (void)session_.handle(pending, -1, expired);
-    return;
-  }
-  if (pending.kind == PendingRequest::Kind::planned) {
-    recorder_.on_sent(pending.planned, now, pending.channel);
-    if (now - pending.planned.at_ns > kLateThreshold)
-      recorder_.on_late(now - pending.planned.at_ns);
-  }
+  if (session_.depart(pending, now, timeout_ns_) == LoadSession::Departure::expired) return;
   ++in_flight_;
   auto exchange = std::make_shared<Exchange>();
   exchange->pending = std::move(pending);

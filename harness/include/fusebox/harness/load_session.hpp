@@ -62,6 +62,11 @@ class LoadSession {
   // Returns the next planned instant; nullopt once the plan is done.
   std::optional<TimeNs> release_due(TimeNs now_ns);
   [[nodiscard]] std::optional<TimeNs> next_planned() const;
+  // A request leaving at `now_ns`. One that waited past its planned instant plus `timeout_ns`
+  // is answered as a timeout that never left (expired); a planned one is counted sent, and
+  // late when it is.
+  enum class Departure : std::uint8_t { expired, sent, sent_late, probe };
+  Departure depart(const PendingRequest& pending, TimeNs now_ns, TimeNs timeout_ns);
   // Writes the call into reused buffers (no allocation once they have grown).
   void write_call(const PendingRequest& pending, MerchantCall& call) const;
   // Everything an answer means. `sent_ns` < 0: it never left. Returns the outcome recorded
