@@ -19,7 +19,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace generator {
 
-constexpr std::size_t kQueueBound = 100'000;
 constexpr auto kTick = std::chrono::milliseconds(50);
 
 using Pending = PendingRequest;

@@ -23,7 +23,6 @@ asio::ip::tcp::endpoint resolve(asio::io_context& io, const std::string& host, s
 
 }  // namespace generator
 
-using generator::kQueueBound;
 using generator::kTick;
 
 void LoadGenerator::Impl::run(SteadyClock::time_point begin, const std::atomic<bool>& stop_flag) {
@@ -126,7 +125,7 @@ void LoadGenerator::Impl::submit(Pending pending) {
     if (!try_start(connection, pending)) release(connection);
     return;
   }
-  if (queue.size() >= kQueueBound) {
+  if (queue.size() >= kMaxQueuedRequests) {
     ExchangeResult full;
     full.kind = ExchangeResult::Kind::transport_error;
     full.error = "generator queue full";

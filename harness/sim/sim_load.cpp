@@ -52,6 +52,13 @@ void SimLoad::on_arrivals() {
 
 void SimLoad::submit(PendingRequest pending) {
   if (in_flight_ < connections_) return start_exchange(std::move(pending));
+  if (queue_.size() >= kMaxQueuedRequests) {
+    ExchangeResult full;
+    full.kind = ExchangeResult::Kind::transport_error;
+    full.error = "generator queue full";
+    (void)session_.handle(pending, -1, full);
+    return;
+  }
   queue_.push_back(std::move(pending));
 }
 

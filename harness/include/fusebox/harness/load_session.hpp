@@ -18,6 +18,10 @@
 
 namespace fusebox::harness {
 
+// Requests waiting for a free connection, at most; past it a request fails at once as a
+// transport error ("generator queue full"), in the live pool and in sim mode alike.
+inline constexpr std::size_t kMaxQueuedRequests = 100'000;
+
 // How one exchange with the merchant API ended, as the transport saw it.
 struct ExchangeResult {
   enum class Kind : std::uint8_t { answered, timeout, transport_error } kind = Kind::answered;
