@@ -1,7 +1,10 @@
 #pragma once
 // Running the real `fusebox` binary from tests, as a user would: spawned by PID with its
 // output in files, bounded in time, stopped by the PID it was given.
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -58,19 +61,11 @@ inline pid_t spawn_fusebox(const std::vector<std::string>& args,
   return spawned == 0 ? pid : 0;
 }
 
-// Runs the real binary to completion; kills it (by its PID) if it has not finished within
-// `timeout_s`, so a hang fails the test instead of stalling CI.
-inline Result run_fusebox(const std::vector<std::string>& args, int timeout_s = 30) {
-  const auto dir = std::filesystem::path(::testing::TempDir());
-  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
-  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
-  const pid_t pid = spawn_fusebox(args, out_path, err_path);
-  const int spawned = pid == 0 ? -1 : 0;
-  Result result;
-  if (spawned != 0) {
-    ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
-    return result;
-  }
+// Waits for `pid` to exit, calling `poll` every few milliseconds meanwhile; kills it (by its
+// PID) if it has not finished within `timeout_s`, so a hang fails the test instead of
+// stalling CI. The exit code, 128 + the signal if killed, or -1 after a timeout.
+template <typename Poll>
+int wait_bounded(pid_t pid, int timeout_s, Poll poll) {
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -78,15 +73,66 @@ inline Result run_fusebox(const std::vector<std::string>& args, int timeout_s = 
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       ADD_FAILURE() << "fusebox did not exit within " << timeout_s << " s";
-      return result;
+      return -1;
     }
+    poll();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  poll();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs the real binary to completion, bounded in time (wait_bounded).
+inline Result run_fusebox(const std::vector<std::string>& args, int timeout_s = 30) {
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  const auto out_path = dir / ("fusebox_cli_out_" + std::to_string(::getpid()));
+  const auto err_path = dir / ("fusebox_cli_err_" + std::to_string(::getpid()));
+  const pid_t pid = spawn_fusebox(args, out_path, err_path);
+  Result result;
+  if (pid == 0) {
+    ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
+    return result;
+  }
+  result.exit_code = wait_bounded(pid, timeout_s, [] {});
   result.out = slurp(out_path);
   result.err = slurp(err_path);
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
+  return result;
+}
+
+// As run_fusebox, but with stderr on a pseudo-terminal, as when a user runs it in a shell:
+// `err` is everything written to the terminal. stdout still goes to a file.
+inline Result run_fusebox_on_terminal(const std::vector<std::string>& args, int timeout_s = 30) {
+  Result result;
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+    ADD_FAILURE() << "no pseudo-terminal: " << std::strerror(errno);
+    if (master >= 0) close(master);
+    return result;
+  }
+  const std::string terminal = ptsname(master);
+  // Held open here too, so the terminal stays readable after the child has closed its end.
+  const int keep = open(terminal.c_str(), O_RDWR | O_NOCTTY);
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  const auto out_path = std::filesystem::path(::testing::TempDir()) /
+                        ("fusebox_cli_tty_out_" + std::to_string(::getpid()));
+  const pid_t pid = spawn_fusebox(args, out_path, terminal);
+  if (pid == 0) {
+    ADD_FAILURE() << "cannot start " << FUSEBOX_BINARY;
+  } else {
+    const auto drain = [&] {
+      char buffer[4096];
+      ssize_t n = 0;
+      while ((n = read(master, buffer, sizeof buffer)) > 0)
+        result.err.append(buffer, static_cast<std::size_t>(n));
+    };
+    result.exit_code = wait_bounded(pid, timeout_s, drain);
+    result.out = slurp(out_path);
+  }
+  std::filesystem::remove(out_path);
+  if (keep >= 0) close(keep);
+  close(master);
   return result;
 }
 

@@ -140,15 +140,49 @@ TEST(RunCliTest, ABadScenarioIsRefusedBeforeAnythingStarts) {
   EXPECT_FALSE(fs::exists(dir / "out" / "result.json")) << "nothing may run on bad input";
 }
 
+// What a user sees on the terminal during a live run: one status line a second, each starting
+// with a carriage return and ending by clearing the rest of the line, with elapsed/total
+// time, TPS, success rate, p99, pending orders and breakers; the last write clears it.
+void expect_status_lines(const std::string& terminal, const std::string& scenario) {
+  std::vector<std::string> lines;
+  std::size_t at = 0;
+  while ((at = terminal.find("\r" + scenario + " ", at)) != std::string::npos) {
+    const std::size_t end = terminal.find("\033[K", at);
+    if (end == std::string::npos) break;
+    lines.push_back(terminal.substr(at + 1, end - at - 1));
+    at = end;
+  }
+  ASSERT_GE(lines.size(), 3U) << "terminal output:\n" << terminal;
+  for (const std::string& line : lines) {
+    for (const char* part : {" s ", " tps", "ok ", "%", "p99 ", " ms", "pending "}) {
+      EXPECT_NE(line.find(part), std::string::npos) << part << " missing in: " << line;
+    }
+    // Either all closed, or each channel that is not, as "name:state".
+    EXPECT_TRUE(line.find("breakers closed") != std::string::npos ||
+                line.find(':') != std::string::npos)
+        << line;
+  }
+  EXPECT_NE(lines.back().find("tps"), std::string::npos);
+  // Elapsed time counts up against the run's total.
+  EXPECT_NE(lines.front(), lines.back());
+  const std::size_t last_clear = terminal.rfind("\r\033[K");
+  ASSERT_NE(last_clear, std::string::npos) << "the line is cleared before the summary";
+  EXPECT_GT(last_clear, terminal.rfind("\r" + scenario + " "));
+}
+
 // One smoke run (ctest starts every test in its own process, so one run serves all checks).
 TEST(RunCliTest, SmokeRunPassesAndWritesEveryOutput) {
   const fs::path dir = fresh_dir("smoke");
   const fs::path file = patched_scenario("smoke", dir, drop_timing_assertions);
-  const Result run = run_fusebox(
-      {"run", file.string(), "--time-scale", "0.4", "--quiet", "--out", (dir / "out").string()},
+  const Result run = run_fusebox_on_terminal(
+      {"run", file.string(), "--time-scale", "0.4", "--out", (dir / "out").string()},
       kRunTimeoutS);
   EXPECT_EQ(run.exit_code, 0) << context(run);
   EXPECT_NE(run.out.find("PASS smoke (seed 1)"), std::string::npos) << context(run);
+  {
+    SCOPED_TRACE("a live status line on the terminal, rewritten in place, cleared at the end");
+    expect_status_lines(run.err, "smoke");
+  }
   {
     SCOPED_TRACE("result.json has the contracted fields");
     const json result = read_json(dir / "out" / "result.json");
@@ -203,10 +237,11 @@ TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
   const fs::path file = patched_scenario("lost-notifications-polling", dir, [](json& s) {
     s["gateway"]["poller"]["schedule_s"] = json::array({86000});
   });
-  const Result r = run_fusebox(
+  const Result r = run_fusebox_on_terminal(
       {"run", file.string(), "--time-scale", "0.5", "--quiet", "--out", (dir / "out").string()},
       kRunTimeoutS);
   EXPECT_EQ(r.exit_code, 1) << context(r);
+  EXPECT_EQ(r.err.find("\033[K"), std::string::npos) << "--quiet on a terminal: " << context(r);
   const json result = read_json(dir / "out" / "result.json");
   const json* settled = find_assertion(result, "settled");
   ASSERT_NE(settled, nullptr) << result.dump(2);
@@ -223,9 +258,9 @@ TEST(RunCliTest, OperatorActionsPlayLive) {
   const fs::path file =
       fs::path(FUSEBOX_SOURCE_DIR) / "tests" / "scenarios" / "operator-actions.json";
   const Result r = run_fusebox(
-      {"run", file.string(), "--time-scale", "0.5", "--quiet", "--out", (dir / "out").string()},
-      kRunTimeoutS);
+      {"run", file.string(), "--time-scale", "0.5", "--out", (dir / "out").string()}, kRunTimeoutS);
   EXPECT_EQ(r.exit_code, 0) << context(r);
+  EXPECT_EQ(r.err.find("\033[K"), std::string::npos) << "stderr is no terminal: " << context(r);
   const json result = read_json(dir / "out" / "result.json");
   EXPECT_EQ(result["actions"].size(), 3U) << result["actions"].dump(2);
   EXPECT_TRUE(result["problems"].empty()) << result["problems"].dump(2);
