@@ -121,12 +121,128 @@ json to_json(const MerchantError& e) {
   return json{{"error", error}};
 }
 
+namespace {
+
+// A flat JSON object written straight into a string, keys in the order given: the order
+// nlohmann's std::map objects dump in (sorted), so both writers give the same bytes. Strings
+// are escaped as nlohmann escapes them; they are valid UTF-8 already (parsed merchant input,
+// or made by the gateway).
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter& text(std::string_view key, std::string_view value) {
+    name(key);
+    quoted(value);
+    return *this;
+  }
+  ObjectWriter& number(std::string_view key, std::int64_t value) {
+    name(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  ObjectWriter& text_if(std::string_view key, std::string_view value) {
+    return value.empty() ? *this : text(key, value);
+  }
+  void close() { out_ += '}'; }
+
+ private:
+  void name(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    quoted(key);
+    out_ += ':';
+  }
+  void quoted(std::string_view value) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out_ += '"';
+    for (const char c : value) {
+      const auto byte = static_cast<unsigned char>(c);
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        default:
+          if (byte < 0x20) {
+            out_ += "\\u00";
+            out_ += kHex[byte >> 4];
+            out_ += kHex[byte & 0xf];
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string to_json_text(const Payment& p) {
+  std::string out;
+  out.reserve(320);
+  ObjectWriter(out)
+      .number("amount", p.amount_minor)
+      .text("channel", p.channel)
+      .text_if("channel_txn_id", p.channel_txn_id)
+      .number("created_ms", p.created_ns / 1'000'000)
+      .text("currency", p.currency)
+      .text_if("failure_code", p.failure_code)
+      .text("merchant_order_id", p.merchant_order_id)
+      .text("method", to_string(p.method))
+      .text("payment_id", p.payment_id)
+      .number("refunded_amount", p.refunded_minor)
+      .number("refunding_amount", p.refunding_minor)
+      .text("status", to_string(p.status))
+      .number("updated_ms", p.updated_ns / 1'000'000)
+      .close();
+  return out;
+}
+
+std::string to_json_text(const Refund& r) {
+  std::string out;
+  out.reserve(224);
+  ObjectWriter(out)
+      .number("amount", r.amount_minor)
+      .number("created_ms", r.created_ns / 1'000'000)
+      .text_if("failure_code", r.failure_code)
+      .text("merchant_refund_id", r.merchant_refund_id)
+      .text("payment_id", r.payment_id)
+      .text("refund_id", r.refund_id)
+      .text("status", to_string(r.status))
+      .number("updated_ms", r.updated_ns / 1'000'000)
+      .close();
+  return out;
+}
+
 net::HttpResponseOut to_response(const MerchantReply& reply) {
-  const nlohmann::json body = reply.error     ? to_json(*reply.error)
-                              : reply.payment ? to_json(*reply.payment)
-                                              : to_json(*reply.refund);
-  return net::make_response(reply.error ? reply.error->http_status : reply.http_status,
-                            "application/json", body.dump());
+  if (reply.error) {
+    return net::make_response(reply.error->http_status, "application/json",
+                              to_json(*reply.error).dump());
+  }
+  return net::make_response(
+      reply.http_status, "application/json",
+      reply.payment ? to_json_text(*reply.payment) : to_json_text(*reply.refund));
 }
 
 }  // namespace fusebox::gateway::api

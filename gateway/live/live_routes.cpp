@@ -28,7 +28,7 @@ void payments_route(RouteContext& context, const net::HttpRequestIn& in,
       return respond_error(
           respond, api::error(404, "NOT_FOUND", "no payment \"" + parts[2] + "\"", "payment_id"));
     }
-    return respond_json(respond, 200, api::to_json(*payment));
+    return respond(net::make_response(200, "application/json", api::to_json_text(*payment)));
   }
   if (parts.size() == 4 && parts[3] == "close" && in.method == "POST") {
     const RequestId id = context.wait_for_reply(std::move(respond));
@@ -54,7 +54,7 @@ void refunds_route(RouteContext& context, const net::HttpRequestIn& in,
       return respond_error(
           respond, api::error(404, "NOT_FOUND", "no refund \"" + parts[2] + "\"", "refund_id"));
     }
-    return respond_json(respond, 200, api::to_json(*refund));
+    return respond(net::make_response(200, "application/json", api::to_json_text(*refund)));
   }
   respond_error(respond, not_found(in));
 }

@@ -18,6 +18,10 @@ namespace fusebox::gateway::api {
 [[nodiscard]] nlohmann::json to_json(const Payment& payment);
 [[nodiscard]] nlohmann::json to_json(const Refund& refund);
 [[nodiscard]] nlohmann::json to_json(const MerchantError& error);
+// The same bytes as to_json(...).dump(), written without building a document: the merchant
+// API's answers are on every request's path.
+[[nodiscard]] std::string to_json_text(const Payment& payment);
+[[nodiscard]] std::string to_json_text(const Refund& refund);
 [[nodiscard]] MerchantError error(int status, std::string code, std::string message,
                                   std::string field = {});
 // The HTTP answer to a merchant request the core has replied to: its payment, refund or error
