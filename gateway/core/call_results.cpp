@@ -226,7 +226,10 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
   };
   if (!parse.notification) return verdict("malformed", false, "");
   const ChannelNotification& n = *parse.notification;
-  if (!parse.verified) return verdict("forged", false, n.order_id);
+  // The planted bug (gateway_config.hpp) skips this one check.
+  if (!parse.verified && !s.config.planted_accept_forged_notifications) {
+    return verdict("forged", false, n.order_id);
+  }
 
   const auto payment_it = s.payment_by_id.find(n.order_id);
   if (payment_it == s.payment_by_id.end() || payment_it->second->payment.channel != channel_name) {

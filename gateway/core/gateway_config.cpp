@@ -167,8 +167,10 @@ GatewayConfig parse_gateway_config(const ConfigNode& node) {
     config.expected_orders = static_cast<std::size_t>(n->as_int(0, 100'000'000));
   }
   if (auto n = node.find("planted_bug")) {
-    config.planted_failover_after_timeout =
-        n->as_enum({"none", "failover_after_timeout"}) == "failover_after_timeout";
+    const std::string bug =
+        n->as_enum({"none", "failover_after_timeout", "accept_forged_notifications"});
+    config.planted_failover_after_timeout = bug == "failover_after_timeout";
+    config.planted_accept_forged_notifications = bug == "accept_forged_notifications";
   }
   return config;
 }

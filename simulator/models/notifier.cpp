@@ -64,17 +64,23 @@ void ChannelModel::send_attempt(TimeNs now_ns, std::size_t id, Effects& effects)
     return;
   }
   const Notification notification = build(id);
+  // A forger claims what pays them, ahead of the channel's own word: the payment paid (and
+  // the refund succeeded) whatever really happened. Applied, it would mark a declined order
+  // SUCCEEDED that no channel charged.
+  if (pending.attempt == 1 && pending.forged_copy) {
+    Notification forged = notification;
+    forged.forged = true;
+    forged.payment.state = PaymentState::paid;
+    forged.payment.channel_txn_id = "forged-" + std::to_string(notification.id);
+    if (forged.kind == NotificationKind::refund) forged.refund.state = RefundState::succeeded;
+    effects.notifications.push_back(forged);
+    ++counters_.forged_notifications;
+  }
   effects.notifications.push_back(notification);
   ++counters_.notification_attempts;
   if (faults.duplicated) {
     effects.notifications.push_back(notification);
     ++counters_.notification_attempts;
-  }
-  if (pending.attempt == 1 && pending.forged_copy) {
-    Notification forged = notification;
-    forged.forged = true;
-    effects.notifications.push_back(forged);
-    ++counters_.forged_notifications;
   }
   if (pending.attempt == 1 && pending.unknown_order_copy) {
     Notification stray = notification;

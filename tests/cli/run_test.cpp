@@ -175,8 +175,7 @@ TEST(RunCliTest, SmokeRunPassesAndWritesEveryOutput) {
   const fs::path dir = fresh_dir("smoke");
   const fs::path file = patched_scenario("smoke", dir, drop_timing_assertions);
   const Result run = run_fusebox_on_terminal(
-      {"run", file.string(), "--time-scale", "0.4", "--out", (dir / "out").string()},
-      kRunTimeoutS);
+      {"run", file.string(), "--time-scale", "0.4", "--out", (dir / "out").string()}, kRunTimeoutS);
   EXPECT_EQ(run.exit_code, 0) << context(run);
   EXPECT_NE(run.out.find("PASS smoke (seed 1)"), std::string::npos) << context(run);
   {
@@ -247,6 +246,22 @@ TEST(RunCliTest, LostNotificationsFailWhenPollingIsDisabled) {
   ASSERT_NE(settled, nullptr) << result.dump(2);
   EXPECT_FALSE((*settled)["passed"].get<bool>()) << settled->dump();
   EXPECT_GT(result["checker"]["by_invariant"]["no_lost_payment"].get<int>(), 0)
+      << result["checker"].dump(2);
+}
+
+// The regression the forged-notification scenario guards against: a gateway that applies a
+// notification whose signature does not verify (the forger's copy claims the order paid).
+TEST(RunCliTest, ForgedNotificationsFailWhenSignaturesAreNotChecked) {
+  const fs::path dir = fresh_dir("no_signature_check");
+  const fs::path file = patched_scenario("forged-notifications", dir, [](json& s) {
+    s["gateway"]["planted_bug"] = "accept_forged_notifications";
+  });
+  const Result r = run_fusebox(
+      {"run", file.string(), "--time-scale", "0.4", "--quiet", "--out", (dir / "out").string()},
+      kRunTimeoutS);
+  EXPECT_EQ(r.exit_code, 1) << context(r);
+  const json result = read_json(dir / "out" / "result.json");
+  EXPECT_GT(result["checker"]["by_invariant"]["notification_integrity"].get<int>(), 0)
       << result["checker"].dump(2);
 }
 

@@ -97,14 +97,36 @@ TEST(NotifierTest, DelayedDuplicatedReplayedForgedAndStray) {
   ASSERT_EQ(d.size(), 5U);
   for (std::size_t i = 0; i < 4; ++i)
     EXPECT_EQ(d[i].at_ns, from_s(5)) << i;
-  EXPECT_FALSE(d[0].notification.forged);
-  EXPECT_EQ(d[1].notification.id, d[0].notification.id) << "a duplicate of the same attempt";
-  EXPECT_TRUE(d[2].notification.forged);
+  EXPECT_TRUE(d[0].notification.forged) << "the forger's copy goes first";
+  EXPECT_EQ(d[0].notification.payment.state, PaymentState::paid);
+  EXPECT_EQ(d[0].notification.payment.channel_txn_id.rfind("forged-", 0), 0U);
+  EXPECT_FALSE(d[1].notification.forged);
+  EXPECT_EQ(d[2].notification.id, d[1].notification.id) << "a duplicate of the same attempt";
+  EXPECT_FALSE(d[2].notification.forged);
   EXPECT_EQ(d[3].notification.payment.order_id, "unknown-1");
   EXPECT_EQ(d[4].at_ns, from_s(5) + from_s(3'600)) << "the replay, an hour later";
   EXPECT_EQ(d[4].notification.payment.state, PaymentState::paid);
   EXPECT_EQ(driver.model().counters().notifications_acked, 1U);
   EXPECT_EQ(driver.model().ledger().count(LedgerEvent::charged), 1U);
+}
+
+// Whatever the channel decided, the forged copy claims the payment paid: applied, it would
+// turn a declined order into a success no channel charged.
+TEST(NotifierTest, AForgedCopyClaimsADeclinedPaymentPaid) {
+  ChannelModelConfig config = simple_wallet();
+  config.outcome.success_p = 0;
+  config.outcome.decline_p = 1;
+  ModelDriver driver(config);
+  (void)driver.model().faults().add(fault(FaultKind::notify_forged));
+  (void)driver.send(pay("o"));
+  driver.run_until_idle();
+  const auto& d = driver.delivered();
+  ASSERT_EQ(d.size(), 2U);
+  EXPECT_TRUE(d[0].notification.forged);
+  EXPECT_EQ(d[0].notification.payment.state, PaymentState::paid);
+  EXPECT_FALSE(d[1].notification.forged);
+  EXPECT_EQ(d[1].notification.payment.state, PaymentState::failed);
+  EXPECT_EQ(driver.model().ledger().count(LedgerEvent::charged), 0U);
 }
 
 TEST(NotifierTest, ADuplicateNackDoesNotStartASecondRetryChain) {

@@ -79,11 +79,12 @@ struct GatewayConfig {
   std::int64_t max_amount_minor = 100'000'000'000;  // one billion in major units
   std::string notify_base_url;  // the notify_url sent to wallets is this + "/notify/" + channel
   std::size_t expected_orders = 1 << 20;  // order tables are sized for this many up front
-  // A deliberate bug, for proving the harness finds one ("planted_bug":
-  // "failover_after_timeout"): a pay that timed out moves to the next channel as if it had
-  // never been sent, so a channel that did charge it and the next one both do. Never set it
-  // outside such a test.
+  // Deliberate bugs, for proving the harness finds them ("planted_bug"); never set outside
+  // such a test. "failover_after_timeout": a pay that timed out moves to the next channel as
+  // if it had never been sent, so a channel that did charge it and the next one both do.
+  // "accept_forged_notifications": a notification whose signature does not verify is applied.
   bool planted_failover_after_timeout = false;
+  bool planted_accept_forged_notifications = false;
 };
 
 // Reads the "gateway" object of a config file or scenario. Throws ConfigError naming the
