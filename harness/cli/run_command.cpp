@@ -65,6 +65,7 @@ std::string replay_command(const Scenario& s, const RunCommandOptions& o, std::u
   out << "fusebox run " << s.file.generic_string() << " --mode " << o.mode << " --seed " << seed;
   if (o.time_scale != 1.0) out << " --time-scale " << o.time_scale;
   if (o.real_crypto) out << " --real-crypto";
+  if (o.fast) out << " --fast";
   return out.str();
 }
 
@@ -106,6 +107,7 @@ json play_sim(const Scenario& s, const RunCommandOptions& o, const RunOptions& r
   sim.seed = o.seed;
   sim.time_scale = o.time_scale;
   sim.real_crypto = o.real_crypto;
+  sim.fast = o.fast;
   sim.replay_command = run.replay_command;
   SimRun played = run_sim(s, sim);
   out << s.name << ": trace digest " << played.trace_digest << ", " << played.events << " events, "
@@ -185,6 +187,16 @@ int run_scenarios(const RunCommandOptions& o, std::ostream& out, std::ostream& e
     err << "fusebox run --mode sim: --gateway and --simulator aim at running parts, which sim "
            "mode cannot drive (it plays the reference gateway and the channel models in virtual "
            "time); use --mode live\n";
+    return kExitBadInput;
+  }
+  if (o.mode != "sim" && (o.real_crypto || o.fast)) {
+    err << "fusebox run: " << (o.fast ? "--fast" : "--real-crypto")
+        << " is for --mode sim (a live run always speaks the wire with real signatures)\n";
+    return kExitBadInput;
+  }
+  if (o.real_crypto && o.fast) {
+    err << "fusebox run: --fast skips the codecs and with them every signature; "
+           "--real-crypto has nothing to sign (use one or the other)\n";
     return kExitBadInput;
   }
   // A scenario named alone must run in the mode asked; in a suite, one made for the other

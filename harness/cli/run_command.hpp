@@ -18,6 +18,7 @@ struct RunCommandOptions {
   std::string gateway_url, simulator_url, admin_token;
   bool quiet = false;
   bool real_crypto = false;  // sim mode: sign with the channels' real schemes
+  bool fast = false;         // sim mode: no codecs, calls and notifications as structs
 };
 
 [[nodiscard]] int validate_scenarios(const std::vector<std::string>& arguments, std::ostream& out,

@@ -14,11 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ResultRunner sim_runner(bool real_crypto, double time_scale) {
-  return [real_crypto, time_scale](const Scenario& s, std::uint64_t seed) {
+ResultRunner sim_runner(const SimBatchOptions& o) {
+  return [real_crypto = o.real_crypto, fast = o.fast, time_scale = o.time_scale](
+             const Scenario& s, std::uint64_t seed) {
     SimOptions options;
     options.seed = seed;
     options.real_crypto = real_crypto;
+    options.fast = fast;
     options.time_scale = time_scale;
     return run_sim(s, options).result;
   };
@@ -41,7 +43,8 @@ int sweep_command(const SimBatchOptions& o, std::ostream& out, std::ostream& err
   args.time_scale = o.time_scale;
   args.no_shrink = o.no_shrink;
   args.progress = isatty(STDERR_FILENO) == 1;
-  return sweep_main(args, sim_runner(o.real_crypto, o.time_scale), out, err);
+  args.run_flags = std::string(o.real_crypto ? " --real-crypto" : "") + (o.fast ? " --fast" : "");
+  return sweep_main(args, sim_runner(o), out, err);
 }
 
 int tune_command(const SimBatchOptions& o, std::ostream& out, std::ostream& err) {
@@ -55,7 +58,7 @@ int tune_command(const SimBatchOptions& o, std::ostream& out, std::ostream& err)
   args.jobs = static_cast<int>(o.jobs);
   args.time_scale = o.time_scale;
   args.out_dir = out_dir(o, "tune");
-  return tune_main(args, sim_runner(o.real_crypto, o.time_scale), out, err);
+  return tune_main(args, sim_runner(o), out, err);
 }
 
 }  // namespace fusebox::harness

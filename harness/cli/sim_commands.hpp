@@ -15,6 +15,7 @@ struct SimBatchOptions {
   std::string out_dir;  // "" = runs/sweep-<UTC time> or runs/tune-<UTC time>
   double time_scale = 1.0;
   bool real_crypto = false;
+  bool fast = false;
   unsigned jobs = 1;
   // sweep
   std::uint64_t seeds = 1, from_seed = 1;

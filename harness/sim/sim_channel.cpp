@@ -2,6 +2,7 @@
 // family's protocol layer, let the model decide, encode the answer as the live server would.
 #include "sim_channel.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "fusebox/common/crypto.hpp"
@@ -42,6 +43,109 @@ Served from_http(wj::HttpReply reply) {
     if (name == "Retry-After") served.retry_after = std::move(value);
   }
   return served;
+}
+
+// --fast: the mappings the protocol layers and the gateway's codecs make between them.
+sim::Operation operation(gateway::ChannelOp op) {
+  switch (op) {
+    case gateway::ChannelOp::query:
+      return sim::Operation::query;
+    case gateway::ChannelOp::refund:
+      return sim::Operation::refund;
+    case gateway::ChannelOp::refund_query:
+      return sim::Operation::refund_query;
+    case gateway::ChannelOp::close:
+      return sim::Operation::close;
+    case gateway::ChannelOp::pay:
+      break;
+  }
+  return sim::Operation::pay;
+}
+
+gateway::PaymentStatus payment_status(sim::PaymentState state) {
+  switch (state) {
+    case sim::PaymentState::paid:
+      return gateway::PaymentStatus::succeeded;
+    case sim::PaymentState::failed:
+      return gateway::PaymentStatus::failed;
+    case sim::PaymentState::closed:
+      return gateway::PaymentStatus::closed;
+    case sim::PaymentState::paying:
+      break;
+  }
+  return gateway::PaymentStatus::processing;
+}
+
+gateway::RefundStatus refund_status(sim::RefundState state) {
+  switch (state) {
+    case sim::RefundState::succeeded:
+      return gateway::RefundStatus::succeeded;
+    case sim::RefundState::failed:
+      return gateway::RefundStatus::failed;
+    case sim::RefundState::processing:
+      break;
+  }
+  return gateway::RefundStatus::processing;
+}
+
+gateway::ReplyKind reply_kind(sim::AnswerCode code) {
+  switch (code) {
+    case sim::AnswerCode::ok:
+      return gateway::ReplyKind::answered;
+    case sim::AnswerCode::not_found:
+      return gateway::ReplyKind::not_found;
+    case sim::AnswerCode::declined:
+      return gateway::ReplyKind::declined;
+    case sim::AnswerCode::system_error:
+      return gateway::ReplyKind::retryable;
+    case sim::AnswerCode::invalid_request:
+    case sim::AnswerCode::conflict:
+    case sim::AnswerCode::order_not_payable:
+      break;
+  }
+  return gateway::ReplyKind::rejected;
+}
+
+// What the codec reads out of an answer that arrived whole: a busy or unavailable channel is
+// retryable, a broken body malformed, a wrong signature unverified, else the answer itself
+// with the payment's and the refund's parts where the answer names them.
+gateway::ChannelReply direct_reply(const sim::Decision& decision) {
+  gateway::ChannelReply reply;
+  switch (decision.delivery) {
+    case sim::Delivery::http_5xx:
+      reply.kind = gateway::ReplyKind::retryable;
+      reply.code = "unavailable";
+      return reply;
+    case sim::Delivery::too_many_requests:
+      reply.kind = gateway::ReplyKind::retryable;
+      reply.code = "busy";
+      reply.retry_after_ms =
+          std::max<TimeNs>((decision.retry_after_ns + kNsPerS - 1) / kNsPerS, 1) * 1000;
+      return reply;
+    case sim::Delivery::malformed_body:
+      reply.kind = gateway::ReplyKind::malformed;
+      return reply;
+    case sim::Delivery::bad_signature:
+      reply.kind = gateway::ReplyKind::unverified;
+      return reply;
+    default:
+      break;
+  }
+  const sim::Answer& answer = decision.answer;
+  reply.kind = reply_kind(answer.code);
+  reply.code = std::string(sim::to_string(answer.code));
+  reply.message = answer.reason;
+  if (!answer.payment.order_id.empty()) {
+    reply.payment = payment_status(answer.payment.state);
+    reply.amount_minor = answer.payment.amount_minor;
+    reply.currency = answer.payment.currency;
+    reply.channel_txn_id = answer.payment.channel_txn_id;
+  }
+  if (!answer.refund.refund_id.empty()) {
+    reply.refund = refund_status(answer.refund.state);
+    reply.refund_amount_minor = answer.refund.amount_minor;
+  }
+  return reply;
 }
 
 }  // namespace
@@ -138,6 +242,41 @@ Served SimChannel::serve_bank(TimeNs now_ns, const gateway::WireRequest& request
   served.silent = decision.delivery == sim::Delivery::black_hole;
   served.respond_at_ns = std::max(decision.respond_at_ns, now_ns);
   return served;
+}
+
+Served SimChannel::serve_direct(TimeNs now_ns, const gateway::ChannelCall& call, int node,
+                                sim::Effects& effects) {
+  sim::Request request;
+  request.operation = operation(call.op);
+  request.order_id = call.order_id;
+  request.refund_id = call.refund_id;
+  request.amount_minor = call.amount_minor;
+  request.currency = call.currency;
+  request.node = node;
+  const sim::Decision decision = model_.handle(now_ns, request, effects);
+  Served served;
+  served.reply = direct_reply(decision);
+  served.delivery = decision.delivery;
+  served.silent = decision.delivery == sim::Delivery::black_hole;
+  served.respond_at_ns = std::max(decision.respond_at_ns, now_ns);
+  return served;
+}
+
+gateway::NotificationParse SimChannel::parse_direct(const sim::Notification& n) {
+  gateway::ChannelNotification out;
+  out.is_refund = n.kind == sim::NotificationKind::refund;
+  out.notify_id = std::to_string(n.id);
+  out.order_id = n.payment.order_id;
+  out.payment = payment_status(n.payment.state);
+  out.amount_minor = n.payment.amount_minor;
+  out.currency = n.payment.currency;
+  out.channel_txn_id = n.payment.channel_txn_id;
+  if (out.is_refund) {
+    out.refund_id = n.refund.refund_id;
+    out.refund = refund_status(n.refund.state);
+    out.refund_amount_minor = n.refund.amount_minor;
+  }
+  return gateway::NotificationParse{std::move(out), !n.forged, {}};
 }
 
 std::string SimChannel::render_notification(TimeNs now_ns, const sim::Notification& n) {

@@ -22,7 +22,8 @@ struct Served {
   std::string body;     // HTTP: the body; bank: the 134-byte frame body
   std::string retry_after;
   sim::Delivery delivery = sim::Delivery::normal;
-  TimeNs respond_at_ns = 0;  // when the answer leaves the channel
+  TimeNs respond_at_ns = 0;     // when the answer leaves the channel
+  gateway::ChannelReply reply;  // serve_direct only: the answer as the gateway reads it
 };
 
 class SimChannel {
@@ -43,6 +44,14 @@ class SimChannel {
   // Serves one request the gateway's codec encoded, received by `node` at `now_ns`.
   [[nodiscard]] Served serve(TimeNs now_ns, const gateway::WireRequest& request, int node,
                              sim::Effects& effects);
+  // --fast: the same call without bytes or signatures. The model gets the call as its
+  // Request; its Decision comes back as the ChannelReply the gateway's codec makes of the
+  // family's answer (reply codes are the model's own names, e.g. "conflict").
+  [[nodiscard]] Served serve_direct(TimeNs now_ns, const gateway::ChannelCall& call, int node,
+                                    sim::Effects& effects);
+  // --fast: a notification attempt as the gateway's codec parses it; a forged one does not
+  // verify.
+  [[nodiscard]] static gateway::NotificationParse parse_direct(const sim::Notification& n);
   // A notification attempt's body and content type, as the live notifier would POST it.
   [[nodiscard]] std::string render_notification(TimeNs now_ns, const sim::Notification& n);
   [[nodiscard]] std::string_view content_type() const;

@@ -62,6 +62,7 @@ SimRun run_sim(const Scenario& s, const SimOptions& o) {
   simmode::WorldSettings settings;
   settings.seed = seed;
   settings.real_crypto = o.real_crypto;
+  settings.fast = o.fast;
   SimWorld world(s, settings);
   simmode::InProcessSimulator sim_api(world);
   simmode::InProcessGateway gateway_api(world);
@@ -106,7 +107,10 @@ SimRun run_sim(const Scenario& s, const SimOptions& o) {
   result["sim"] = {{"trace_digest", run.trace_digest},
                    {"events", run.events},
                    {"virtual_s", std::round(run.virtual_s * 1000.0) / 1000.0},
-                   {"crypto", o.real_crypto ? "real" : "hmac"}};
+                   {"crypto", o.fast          ? "none"
+                              : o.real_crypto ? "real"
+                                              : "hmac"},
+                   {"messages", o.fast ? "structs" : "wire"}};
   run.result = std::move(result);
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return run;

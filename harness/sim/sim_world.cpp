@@ -21,7 +21,8 @@ constexpr TimeNs kTick = 100 * kNsPerMs;        // the live runtime's tick
 constexpr std::size_t kMaxEvents = 16'000'000;  // the scheduler's bound
 constexpr std::size_t kDribbleBytes = 8;        // what the live servers send per gap
 constexpr TimeNs kDribbleGap = 50 * kNsPerMs;
-constexpr std::size_t kHttpHeaderBytes = 160;  // a live answer's status line and headers
+constexpr std::size_t kHttpHeaderBytes = 160;    // a live answer's status line and headers
+constexpr std::size_t kDirectAnswerBytes = 400;  // --fast: about what a live answer's body is
 
 gateway::Family gateway_family(sim::Family family) {
   switch (family) {
@@ -246,7 +247,7 @@ void SimWorld::send_call(const gateway::ChannelSend& send) {
   call->channel = &channel;
   const bool bank = channel.sim->family() == sim::Family::bank_binary;
   call->node = bank ? pick_node(channel) : (channel.sim->model().accepting(now(), 0) ? 0 : -1);
-  if (call->node >= 0) {
+  if (call->node >= 0 && !settings_.fast) {
     try {
       channel.trace = channel.trace % 999'999 + 1;
       call->wire =
@@ -267,12 +268,15 @@ void SimWorld::send_call(const gateway::ChannelSend& send) {
 void SimWorld::arrive_at_channel(const std::shared_ptr<Call>& call) {
   Channel& channel = *call->channel;
   sim::Effects effects;
-  call->served = channel.sim->serve(now(), call->wire, call->node, effects);
+  call->served = settings_.fast
+                     ? channel.sim->serve_direct(now(), call->send.call, call->node, effects)
+                     : channel.sim->serve(now(), call->wire, call->node, effects);
   apply_model(channel, effects);
   if (call->served.silent) return;  // the timeout will end it
   TimeNs back_ns = call->served.respond_at_ns + hop();
   if (call->served.delivery == sim::Delivery::slow_dribble) {
-    const std::size_t bytes = call->served.body.size() + kHttpHeaderBytes;
+    const std::size_t body = settings_.fast ? kDirectAnswerBytes : call->served.body.size();
+    const std::size_t bytes = body + kHttpHeaderBytes;
     back_ns += static_cast<TimeNs>((bytes + kDribbleBytes - 1) / kDribbleBytes) * kDribbleGap;
   }
   at(back_ns, [this, call] {
@@ -281,6 +285,10 @@ void SimWorld::arrive_at_channel(const std::shared_ptr<Call>& call) {
       return complete(call, CallOutcome{Transport::broken, {}, now() - call->sent_ns});
     }
     CallOutcome outcome{Transport::delivered, {}, now() - call->sent_ns};
+    if (settings_.fast) {
+      outcome.reply = std::move(call->served.reply);
+      return complete(call, outcome);
+    }
     outcome.reply = call->channel->codec->decode(
         call->send.call,
         gateway::WireReply{call->served.http_status, call->served.body, call->served.retry_after});
@@ -311,9 +319,20 @@ void SimWorld::apply_model(Channel& channel, sim::Effects& effects) {
     notify(channel, n);
 }
 
-// A notification attempt: POSTed to the gateway's /notify/{channel} one hop later; the
-// answer goes back to the model one hop after that (forged copies expect none, as live).
+// A notification attempt: POSTed to the gateway's /notify/{channel} one hop later (under
+// --fast handed to the core as parsed); the answer goes back to the model one hop after
+// that (forged copies expect none, as live).
 void SimWorld::notify(Channel& channel, const sim::Notification& n) {
+  if (settings_.fast) {
+    return at(now() + hop(), [this, &channel, n] {
+      digest_.add(now());
+      digest_.add(n.payment.order_id);
+      digest_.add(n.attempt);
+      const gateway::NotificationVerdict verdict =
+          core_->on_notification(now(), channel.sim->name(), SimChannel::parse_direct(n));
+      notified(channel, n, verdict.ack);
+    });
+  }
   net::HttpRequestIn in;
   in.method = "POST";
   in.target = "/notify/" + channel.sim->name();
@@ -324,14 +343,17 @@ void SimWorld::notify(Channel& channel, const sim::Notification& n) {
     digest_.add(n.payment.order_id);
     digest_.add(n.attempt);
     gateway::route(*this, in, [this, &channel, n](net::HttpResponseOut out) {
-      if (n.forged) return;
-      const bool acked = channel.sim->is_ack(out.status, out.body);
-      at(now() + hop(), [this, &channel, n, acked] {
-        sim::Effects more;
-        channel.sim->model().on_notification_result(now(), n.id, n.attempt, acked, more);
-        apply_model(channel, more);
-      });
+      notified(channel, n, channel.sim->is_ack(out.status, out.body));
     });
+  });
+}
+
+void SimWorld::notified(Channel& channel, const sim::Notification& n, bool acked) {
+  if (n.forged) return;
+  at(now() + hop(), [this, &channel, n, acked] {
+    sim::Effects more;
+    channel.sim->model().on_notification_result(now(), n.id, n.attempt, acked, more);
+    apply_model(channel, more);
   });
 }
 

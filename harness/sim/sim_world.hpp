@@ -9,6 +9,8 @@
 //        <--hop + service time-- answer bytes --codec.decode--> core.on_call_result
 //   model notification --render--hop--> route /notify/{channel} --hop--> ACK to the model
 //   model timers, the core's 100 ms tick: events on the same scheduler
+// Under --fast the calls and notifications skip the bytes: ChannelCall -> model -> ChannelReply,
+// Notification -> core.on_notification, on the same hops.
 
 #include <cstdint>
 #include <functional>
@@ -45,6 +47,9 @@ class TraceDigest {
 struct WorldSettings {
   std::uint64_t seed = 1;
   bool real_crypto = false;
+  // --fast: calls, answers and notifications cross as structs (SimChannel::serve_direct):
+  // no codecs, no signatures. Faster; a codec bug no longer shows.
+  bool fast = false;
   // One network hop (each way) between the parts, drawn per message from "sim.network".
   Distribution hop_ms = Distribution::uniform(0.05, 0.25);
 };
@@ -100,6 +105,7 @@ class SimWorld final : public gateway::RouteContext {
   [[nodiscard]] int pick_node(Channel& channel);
   void apply_model(Channel& channel, sim::Effects& effects);
   void notify(Channel& channel, const sim::Notification& notification);
+  void notified(Channel& channel, const sim::Notification& notification, bool acked);
   void tick(TimeNs until_ns);
 
   WorldSettings settings_;

@@ -49,9 +49,9 @@ std::string scale_flag(double time_scale) {
   return time_scale == 1.0 ? "" : " --time-scale " + shortest(time_scale);
 }
 
-std::string run_command(const fs::path& file, std::uint64_t seed, double time_scale) {
+std::string run_command(const fs::path& file, std::uint64_t seed, const SweepArgs& args) {
   return "fusebox run " + shell_word(file.string()) + " --mode sim --seed " + std::to_string(seed) +
-         scale_flag(time_scale);
+         scale_flag(args.time_scale) + args.run_flags;
 }
 
 std::string check_args(const SweepArgs& args) {
@@ -191,11 +191,11 @@ void report_failures(const nlohmann::json& doc, const SweepArgs& args, const fs:
     const fs::path varied = dir / ("seed-" + std::to_string(o.seed) + ".json");
     write_json(varied, vary_document(doc, o.seed));
     out << "seed " << o.seed << ": " << failure_text(o) << "\n"
-        << "  replay:  " << run_command(varied, o.seed, args.time_scale) << "\n";
+        << "  replay:  " << run_command(varied, o.seed, args) << "\n";
     if (const auto s = shrunk.find(o.seed); s != shrunk.end()) {
       const fs::path file = dir / ("seed-" + std::to_string(o.seed) + "-shrunk.json");
       write_json(file, s->second.document);
-      out << "  shrunk:  " << run_command(file, o.seed, args.time_scale) << "\n"
+      out << "  shrunk:  " << run_command(file, o.seed, args) << "\n"
           << "           " << size_text(s->second) << "\n";
       for (const std::string& step : s->second.steps)
         out << "           " << step << "\n";

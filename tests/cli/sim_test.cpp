@@ -58,12 +58,43 @@ TEST(SimCli, RealCryptoSignsWithTheChannelsOwnSchemesAndStillPasses) {
   EXPECT_EQ(read_json(dir / "result.json")["sim"].value("crypto", ""), "real");
 }
 
+// --fast: the same run without codecs; the result says how messages crossed.
+TEST(SimCli, FastRunSkipsTheCodecsAndSaysSo) {
+  const fs::path dir = fresh_dir("sim_fast");
+  const Result r =
+      run_fusebox({"run", (kSource / "scenarios" / "forged-notifications.json").string(), "--mode",
+                   "sim", "--fast", "--out", dir.string()},
+                  kTimeoutS);
+  ASSERT_EQ(r.exit_code, 0) << context(r);
+  const json result = read_json(dir / "result.json");
+  EXPECT_EQ(result["sim"].value("messages", ""), "structs");
+  EXPECT_EQ(result["sim"].value("crypto", ""), "none");
+  // Forged copies still reach the core unverified and change nothing (the checker's
+  // notification_integrity would count each one applied).
+  EXPECT_EQ(result["checker"]["by_invariant"]["notification_integrity"], 0)
+      << result["checker"].dump(2);
+}
+
 TEST(SimCli, WhatSimModeCannotHonourIsRejectedWithExit2) {
   const Result external = run_fusebox({"run", (kSource / "scenarios" / "smoke.json").string(),
                                        "--mode", "sim", "--gateway", "http://127.0.0.1:9"});
   EXPECT_EQ(external.exit_code, 2) << context(external);
   EXPECT_NE(external.err.find("sim mode cannot drive"), std::string::npos) << context(external);
   EXPECT_EQ(external.out, "");
+
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{"--mode", "live", "--fast"},
+        std::vector<std::string>{"--mode", "live", "--real-crypto"},
+        std::vector<std::string>{"--mode", "sim", "--fast", "--real-crypto"}}) {
+    std::vector<std::string> args{"run", (kSource / "scenarios" / "smoke.json").string()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const Result r = run_fusebox(args);
+    EXPECT_EQ(r.exit_code, 2) << context(r);
+    EXPECT_NE(r.err.find(flags[1] == "sim" ? "--real-crypto has nothing" : "is for --mode sim"),
+              std::string::npos)
+        << context(r);
+    EXPECT_EQ(r.out, "") << "nothing may run on bad input";
+  }
 
   const fs::path dir = fresh_dir("sim_live_only");
   json scenario = read_json(kSource / "scenarios" / "smoke.json");

@@ -1,7 +1,8 @@
 // Sim mode is deterministic: every shipped scenario that runs in sim mode gives a
 // byte-identical result.json and the same trace digest twice in a row, and the digest pinned
 // in tests/harness/sim_digests.json, so the debug, sanitizer and optimised builds CI makes all
-// take the same path event for event. Every shipped sim scenario also passes.
+// take the same path event for event. Every shipped sim scenario also passes, with the codecs
+// in the loop and under --fast.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -78,6 +79,26 @@ TEST(SimDeterminism, EveryShippedScenarioReplaysByteForByteAndMatchesItsPinnedDi
   }
   if (std::getenv("FUSEBOX_WRITE_SIM_DIGESTS") != nullptr && !kSanitized) {
     std::ofstream(kDigests) << actual.dump(2) << "\n";
+  }
+}
+
+// --fast hands calls, answers and notifications over as structs. On every shipped scenario it
+// takes the very path the codecs take (no shipped scenario has a channel reject a call, the
+// one place the two differ: the reply code's text), so its digest is the pinned one too: the
+// struct mappings and the codecs agree, and a codec change that alters behaviour shows as a
+// wire-mode digest that no longer matches.
+TEST(SimDeterminism, FastModeTakesTheSamePathAsTheCodecs) {
+  const json expected = pinned();
+  SimOptions fast;
+  fast.fast = true;
+  for (const fs::path& file : sim_scenarios()) {
+    const Scenario s = load_scenario(file);
+    SCOPED_TRACE(s.name + " (seed " + std::to_string(s.seed) + "; replay: fusebox run " +
+                 file.generic_string() + " --mode sim --fast)");
+    const SimRun run = run_sim(s, fast);
+    EXPECT_TRUE(run.result.value("passed", false)) << run.result["assertions"].dump(2);
+    EXPECT_EQ(run.result["sim"]["messages"], "structs");
+    EXPECT_EQ(expected.value(s.name, ""), run.trace_digest);
   }
 }
 

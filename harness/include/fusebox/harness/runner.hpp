@@ -58,6 +58,7 @@ struct SimOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   double time_scale = 1.0;            // what the scenario was scaled by (for the result)
   bool real_crypto = false;           // sign with the channels' real schemes (RSA ...)
+  bool fast = false;                  // calls and notifications as structs, no codecs
   std::string replay_command;
 };
 

@@ -101,6 +101,7 @@ struct SweepArgs {
   bool no_shrink = false;
   int max_shrunk = 10;    // failing seeds shrunk (the first ones); the rest are listed only
   bool progress = false;  // a progress bar on `err`
+  std::string run_flags;  // how each seed runs, for the replay commands (" --fast" ...)
 };
 
 // `fusebox sweep`: checks the scenario, sweeps, prints the summary table and every failing
