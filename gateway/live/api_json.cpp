@@ -1,7 +1,10 @@
 #include "fusebox/gateway/api_json.hpp"
 
+#include <algorithm>
+#include <array>
 #include <initializer_list>
 #include <optional>
+#include <span>
 
 namespace fusebox::gateway::api {
 namespace {
@@ -50,6 +53,79 @@ std::optional<MerchantError> amount_field(const json& object, std::int64_t& out)
   return std::nullopt;
 }
 
+// One field of a merchant request, for the one-pass reader: where its value goes.
+struct FieldSlot {
+  std::string_view name;
+  std::string* text = nullptr;     // a string field
+  std::int64_t* number = nullptr;  // an integer field
+  bool required = true;
+  bool seen = false;
+};
+
+// The common case read in one pass, without a document: one flat object whose every key is
+// a field of the request, with a string or an integer as that field wants (a repeated key
+// keeps its last value, as the document does). Anything else stops the reader, and the
+// document path words the error, so both paths answer alike.
+class FlatRequestReader {
+ public:
+  explicit FlatRequestReader(std::span<FieldSlot> slots) : slots_(slots) {}
+
+  bool null() { return false; }
+  bool boolean(bool /*value*/) { return false; }
+  bool number_integer(json::number_integer_t value) {
+    if (current_ == nullptr || current_->number == nullptr) return false;
+    *current_->number = value;
+    return seen();
+  }
+  bool number_unsigned(json::number_unsigned_t value) {
+    if (value > static_cast<json::number_unsigned_t>(INT64_MAX)) return false;
+    return number_integer(static_cast<json::number_integer_t>(value));
+  }
+  bool number_float(json::number_float_t /*value*/, const std::string& /*text*/) { return false; }
+  bool string(std::string& value) {
+    if (current_ == nullptr || current_->text == nullptr) return false;
+    *current_->text = std::move(value);
+    return seen();
+  }
+  bool binary(json::binary_t& /*value*/) { return false; }
+  bool start_object(std::size_t /*size*/) { return depth_++ == 0; }
+  bool key(std::string& name) {
+    current_ = nullptr;
+    for (FieldSlot& slot : slots_) {
+      if (slot.name == name) current_ = &slot;
+    }
+    return current_ != nullptr;
+  }
+  bool end_object() { return true; }
+  bool start_array(std::size_t /*size*/) { return false; }
+  bool end_array() { return false; }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& /*error*/) {
+    return false;
+  }
+  // Every required field was there.
+  [[nodiscard]] bool complete() const {
+    return std::all_of(slots_.begin(), slots_.end(),
+                       [](const FieldSlot& slot) { return slot.seen || !slot.required; });
+  }
+
+ private:
+  bool seen() {
+    current_->seen = true;
+    current_ = nullptr;
+    return true;
+  }
+
+  std::span<FieldSlot> slots_;
+  FieldSlot* current_ = nullptr;
+  int depth_ = 0;
+};
+
+bool read_flat(std::string_view body, std::span<FieldSlot> slots) {
+  FlatRequestReader reader(slots);
+  return json::sax_parse(body.begin(), body.end(), &reader) && reader.complete();
+}
+
 }  // namespace
 
 MerchantError error(int status, std::string code, std::string message, std::string field) {
@@ -57,6 +133,15 @@ MerchantError error(int status, std::string code, std::string message, std::stri
 }
 
 std::variant<PayRequest, MerchantError> parse_pay(std::string_view body) {
+  {
+    PayRequest request;
+    std::array<FieldSlot, 5> slots{{{"merchant_order_id", &request.merchant_order_id},
+                                    {"amount", nullptr, &request.amount_minor},
+                                    {"currency", &request.currency},
+                                    {"method", &request.method},
+                                    {"channel", &request.channel, nullptr, false}}};
+    if (read_flat(body, slots)) return request;
+  }
   json object;
   if (auto e = parse_object(body, object,
                             {"merchant_order_id", "amount", "currency", "method", "channel"})) {
@@ -73,6 +158,13 @@ std::variant<PayRequest, MerchantError> parse_pay(std::string_view body) {
 }
 
 std::variant<RefundRequest, MerchantError> parse_refund(std::string_view body) {
+  {
+    RefundRequest request;
+    std::array<FieldSlot, 3> slots{{{"payment_id", &request.payment_id},
+                                    {"merchant_refund_id", &request.merchant_refund_id},
+                                    {"amount", nullptr, &request.amount_minor}}};
+    if (read_flat(body, slots)) return request;
+  }
   json object;
   if (auto e = parse_object(body, object, {"payment_id", "merchant_refund_id", "amount"})) {
     return *e;
