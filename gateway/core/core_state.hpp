@@ -97,6 +97,17 @@ struct GatewayCore::State {
   std::vector<ManualReviewItem> manual_review;
   std::vector<ChannelBreakerEvent> breaker_events;
 
+  // Refund rates as running counts. A refund is judged once, when it becomes old enough for
+  // a window: succeeded within the window or not. Its state then is final for the judgement
+  // (a success after the window is late whenever it comes), and refunds are kept in creation
+  // order, so each window needs only a cursor.
+  struct RefundJudge {
+    TimeNs span = 0;
+    std::size_t next = 0;  // the first refund not yet old enough
+    RefundRates::Window counts;
+  };
+  std::array<RefundJudge, 3> refund_judges{};  // same day, next day, seven days
+
   // --- shared helpers (definitions spread over the core's files) ---
   [[nodiscard]] std::optional<std::size_t> channel_index(std::string_view name) const;
   [[nodiscard]] Lane& lane_of(std::size_t channel, ChannelOp op);

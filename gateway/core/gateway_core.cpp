@@ -57,6 +57,10 @@ constexpr std::string_view kIdRule = "expected 1-64 characters of A-Z a-z 0-9 - 
 
 GatewayCore::State::State(GatewayConfig config_in, Store& store_in)
     : config(std::move(config_in)), store(store_in), metrics(channel_names(config), config.alerts) {
+  constexpr TimeNs kDay = 24LL * 3600 * kNsPerS;
+  refund_judges[0].span = kDay;
+  refund_judges[1].span = 2 * kDay;
+  refund_judges[2].span = 7 * kDay;
   for (const auto& settings : config.channels) {
     ChannelRuntime runtime;
     runtime.settings = settings;
@@ -617,23 +621,20 @@ std::vector<const Refund*> GatewayCore::refunds() const {
   return out;
 }
 
-RefundRates GatewayCore::refund_rates(TimeNs now) const {
-  constexpr TimeNs kDay = 24LL * 3600 * 1'000'000'000;
-  RefundRates rates;
-  for (const auto& entry : state_->refunds) {
-    const Refund& r = entry->refund;
-    const TimeNs age = now - r.created_ns;
-    const bool succeeded = r.status == RefundStatus::succeeded;
-    const TimeNs took = r.updated_ns - r.created_ns;
-    for (auto [window, span] :
-         {std::pair{&rates.same_day, kDay}, std::pair{&rates.next_day, 2 * kDay},
-          std::pair{&rates.seven_day, 7 * kDay}}) {
-      if (age < span) continue;
-      ++window->judged;
-      if (succeeded && took <= span) ++window->succeeded;
+RefundRates GatewayCore::refund_rates(TimeNs now) {
+  State& s = *state_;
+  for (State::RefundJudge& judge : s.refund_judges) {
+    while (judge.next < s.refunds.size() &&
+           now - s.refunds[judge.next]->refund.created_ns >= judge.span) {
+      const Refund& r = s.refunds[judge.next++]->refund;
+      ++judge.counts.judged;
+      if (r.status == RefundStatus::succeeded && r.updated_ns - r.created_ns <= judge.span) {
+        ++judge.counts.succeeded;
+      }
     }
   }
-  return rates;
+  return RefundRates{s.refund_judges[0].counts, s.refund_judges[1].counts,
+                     s.refund_judges[2].counts};
 }
 
 }  // namespace fusebox::gateway

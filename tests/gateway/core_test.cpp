@@ -354,6 +354,82 @@ TEST_F(CoreTest, RefundsNeverExceedThePaidAmountCountingInFlight) {
   EXPECT_EQ(effects_.sends.size(), 1u);
 }
 
+// Refund rates are running counts; they must say what a walk over every refund says: among
+// refunds at least a window old, those that succeeded within it. Refunds here end at seeded
+// times over ten days: at once, hours or days later, failed, or never. (A call answered later
+// holds its bulkhead slot until then, as a slow channel's would.)
+TEST_F(CoreTest, RefundRatesAreWhatAWalkOverEveryRefundSays) {
+  constexpr std::uint64_t kSeed = 7;
+  make({wallet("a")});
+  const auto send = pay("m-1", 1'000'000);
+  const std::string id = send->call.order_id;
+  (void)result(*send, delivered(answered(PaymentStatus::succeeded, 1'000'000)));
+  const auto walk = [&](TimeNs now) {
+    constexpr TimeNs kDay = 24LL * 3600 * kS;
+    RefundRates rates;
+    for (const Refund* r : core_->refunds()) {
+      for (auto [window, span] :
+           {std::pair{&rates.same_day, kDay}, std::pair{&rates.next_day, 2 * kDay},
+            std::pair{&rates.seven_day, 7 * kDay}}) {
+        if (now - r->created_ns < span) continue;
+        ++window->judged;
+        if (r->status == RefundStatus::succeeded && r->updated_ns - r->created_ns <= span) {
+          ++window->succeeded;
+        }
+      }
+    }
+    return rates;
+  };
+  std::multimap<TimeNs, std::pair<ChannelSend, RefundStatus>> endings;
+  std::uint64_t x = kSeed;
+  const auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  const TimeNs start = now_;
+  for (int step = 0; step < 240; ++step) {
+    const TimeNs t = start + step * 3600 * kS;
+    while (!endings.empty() && endings.begin()->first <= t) {
+      now_ = endings.begin()->first;
+      ChannelReply ended;
+      ended.kind = ReplyKind::answered;
+      ended.refund = endings.begin()->second.second;
+      (void)result(endings.begin()->second.first, delivered(ended));
+      endings.erase(endings.begin());
+    }
+    now_ = t;
+    effects_.clear();
+    core_->refund(now_, ++request_, RefundRequest{id, "r-" + std::to_string(step), 10}, effects_);
+    ASSERT_EQ(effects_.sends.size(), 1u) << "step " << step << ": "
+                                         << (effects_.replies.empty() || !effects_.replies[0].error
+                                                 ? "no error"
+                                                 : effects_.replies[0].error->message);
+    const std::uint64_t pick = next() % 5;
+    // Mostly within three days (around the same-day and next-day edges), some up to nine.
+    const std::uint64_t hours = next() % 2 == 0 ? next() % (3 * 24) : next() % (9 * 24);
+    const TimeNs after = static_cast<TimeNs>(hours) * 3600 * kS;
+    // The call's answer says where the refund ends: succeeded at once or later, failed later,
+    // or processing (and nothing more: it never ends).
+    const RefundStatus ends = pick == 2   ? RefundStatus::failed
+                              : pick >= 3 ? RefundStatus::processing
+                                          : RefundStatus::succeeded;
+    endings.emplace(t + (pick == 0 || pick >= 3 ? 0 : after), std::pair{effects_.sends[0], ends});
+    // Read only now and then (as rarely scraped), so some refunds end between crossing a
+    // window's edge and being judged: they are late, and must count as such.
+    if (step % 30 != 29) continue;
+    const RefundRates got = core_->refund_rates(now_);
+    const RefundRates want = walk(now_);
+    for (auto [g, w] :
+         {std::pair{got.same_day, want.same_day}, std::pair{got.next_day, want.next_day},
+          std::pair{got.seven_day, want.seven_day}}) {
+      ASSERT_EQ(g.judged, w.judged) << "seed " << kSeed << ", step " << step;
+      ASSERT_EQ(g.succeeded, w.succeeded) << "seed " << kSeed << ", step " << step;
+    }
+  }
+  EXPECT_GT(core_->refund_rates(now_).seven_day.judged, 50u);
+  EXPECT_GT(core_->refund_rates(now_).seven_day.succeeded, 10u);
+}
+
 TEST_F(CoreTest, PollerFollowsTheScheduleAndRecoversALostNotification) {
   make({wallet("a")});
   const auto send = pay("m-1");

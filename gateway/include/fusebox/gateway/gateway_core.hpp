@@ -186,7 +186,8 @@ class GatewayCore {
   [[nodiscard]] const GatewayConfig& config() const;
   [[nodiscard]] std::vector<const Payment*> payments() const;  // creation order
   [[nodiscard]] std::vector<const Refund*> refunds() const;    // creation order
-  [[nodiscard]] RefundRates refund_rates(TimeNs now) const;
+  // Amortised O(1): each refund is judged once per window (`now` must not go back).
+  [[nodiscard]] RefundRates refund_rates(TimeNs now);
 
  private:
   struct State;
