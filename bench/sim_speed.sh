@@ -2,12 +2,13 @@
 # Sim mode's speed (issue #6), all on one core (taskset) unless a figure needs two:
 #   1. payments per wall-clock second: bench/scenarios/sim-throughput.json (300,000 requests,
 #      every payment notified, a fifth of notifications lost so polling works, an outage), in
-#      the default mode (codecs in the loop, HMAC for every signature) and with --real-crypto;
+#      the default mode (codecs in the loop, HMAC for every signature), with --fast (no
+#      codecs) and with --real-crypto;
 #   2. lost-notifications-polling in sim mode against the same scenario live (ratio of wall
 #      times);
 #   3. refund-settlement-7day: virtual seconds per wall second;
 #   4. sales-day shortened by SALES_DAY_SCALE (default 0.01: 14.4 virtual minutes at the same
-#      rates), and what the whole day would take at that speed;
+#      rates), with the codecs and with --fast, and what the whole day would take at that speed;
 #   5. a sweep of SWEEP_SEEDS (default 1000) seeds of channel-outage-isolation on both cores.
 # Every figure is printed with the command that made it; the numbers go into
 # docs/PERFORMANCE.md. Usage: bench/sim_speed.sh   (BUILD_DIR default build/release)
@@ -50,6 +51,8 @@ PY
 
 echo "1. sim-throughput (codecs on, HMAC): fusebox run bench/scenarios/sim-throughput.json --mode sim"
 sim_run throughput bench/scenarios/sim-throughput.json
+echo "   with --fast (no codecs: calls, answers and notifications as structs):"
+sim_run throughput-fast bench/scenarios/sim-throughput.json --fast
 echo "   with --real-crypto (RSA-2048 on wallet-a):"
 sim_run throughput-rsa bench/scenarios/sim-throughput.json --real-crypto
 
@@ -67,6 +70,8 @@ sim_run week scenarios/refund-settlement-7day.json
 
 echo "4. sales-day at --time-scale $scale: fusebox run scenarios/sales-day.json --mode sim --time-scale $scale"
 sim_run sales-day scenarios/sales-day.json --time-scale "$scale"
+echo "   with --fast:"
+sim_run sales-day-fast scenarios/sales-day.json --time-scale "$scale" --fast
 
 echo "5. sweep: fusebox sweep scenarios/channel-outage-isolation.json --seeds $seeds --jobs 2"
 start=$(date +%s.%N)
