@@ -540,23 +540,7 @@ void BankPool::assign(BankConnection& connection, PendingSend send) {
   }
 }
 
-std::optional<PendingSend> BankPool::pop_waiting() {
-  const SteadyTime now = SteadyClock::now();
-  std::vector<Completion> expired;
-  std::optional<PendingSend> next;
-  while (!waiting_.empty() && !next) {
-    PendingSend send = std::move(waiting_.front());
-    waiting_.pop_front();
-    if (send.deadline > now) {
-      next.emplace(std::move(send));
-    } else {
-      expired.push_back({std::move(send.done),
-                         failed(Transport::not_sent, "timed out waiting for a connection")});
-    }
-  }
-  detail::complete_later(io_, std::move(expired));
-  return next;
-}
+std::optional<PendingSend> BankPool::pop_waiting() { return detail::pop_waiting(waiting_, io_); }
 
 void BankPool::dispatch_waiting() {
   while (!waiting_.empty()) {
@@ -676,8 +660,7 @@ void BankPool::sweep_waiting(SteadyTime now, std::optional<SteadyTime>& next,
   auto kept = waiting_.begin();
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
     if (it->deadline <= now) {
-      out.push_back(
-          {std::move(it->done), failed(Transport::not_sent, "timed out waiting for a connection")});
+      out.push_back({std::move(it->done), detail::waited_too_long()});
       continue;
     }
     earliest(next, it->deadline);

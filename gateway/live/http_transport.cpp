@@ -460,7 +460,7 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
     auto kept = waiting_.begin();
     for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
       if (it->deadline <= now) {
-        expired.push_back({std::move(it->done), waited_too_long()});
+        expired.push_back({std::move(it->done), detail::waited_too_long()});
         continue;
       }
       earliest(it->deadline);
@@ -485,10 +485,6 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
   }
 
  private:
-  static TransportResult waited_too_long() {
-    return failed(Transport::not_sent, "timed out waiting for a free connection");
-  }
-
   void reject(TransportDone done, std::string why) {
     detail::complete_later(io_, std::move(done), failed(Transport::not_sent, std::move(why)));
   }
@@ -514,22 +510,7 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
   }
 
   // The oldest waiting send still in time; those past their deadline complete not_sent.
-  std::optional<PendingSend> pop_waiting() {
-    const SteadyTime now = SteadyClock::now();
-    std::vector<Completion> expired;
-    std::optional<PendingSend> next;
-    while (!waiting_.empty() && !next) {
-      PendingSend send = std::move(waiting_.front());
-      waiting_.pop_front();
-      if (send.deadline > now) {
-        next.emplace(std::move(send));
-      } else {
-        expired.push_back({std::move(send.done), waited_too_long()});
-      }
-    }
-    detail::complete_later(io_, std::move(expired));
-    return next;
-  }
+  std::optional<PendingSend> pop_waiting() { return detail::pop_waiting(waiting_, io_); }
 
   void forget(Connection& connection) {
     std::erase(idle_, &connection);

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +55,32 @@ inline void complete_later(boost::asio::io_context& io, TransportDone done,
   boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
     done(std::move(result));
   });
+}
+
+// A send that waited for a connection past its deadline never left: it may go elsewhere.
+[[nodiscard]] inline TransportResult waited_too_long() {
+  return failed(Transport::not_sent, "timed out waiting for a free connection");
+}
+
+// The oldest waiting send still within its deadline, if any; every one found past it on the
+// way is completed (later) as waited_too_long. `Pending` has `deadline` and `done`.
+template <typename Pending>
+[[nodiscard]] std::optional<Pending> pop_waiting(std::deque<Pending>& waiting,
+                                                 boost::asio::io_context& io) {
+  const SteadyTime now = SteadyClock::now();
+  std::vector<Completion> expired;
+  std::optional<Pending> next;
+  while (!waiting.empty() && !next) {
+    Pending send = std::move(waiting.front());
+    waiting.pop_front();
+    if (send.deadline > now) {
+      next.emplace(std::move(send));
+    } else {
+      expired.push_back({std::move(send.done), waited_too_long()});
+    }
+  }
+  complete_later(io, std::move(expired));
+  return next;
 }
 
 // The one timer of a pool. `Owner` has shared_from_this() and sweep(); the pending wait
