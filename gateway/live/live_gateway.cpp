@@ -24,6 +24,8 @@
 #include "fusebox/net/http_client.hpp"
 #include "fusebox/net/http_server.hpp"
 
+#include "alert_webhook.hpp"
+
 namespace fusebox::gateway {
 
 namespace asio = boost::asio;
@@ -114,6 +116,9 @@ class LiveGateway::Impl final : public RouteContext {
     store_ = make_sqlite_store(store_options);
     core_ = std::make_unique<GatewayCore>(options_.core, *store_);
     core_->recover(wall_now());
+    if (!options_.alert_webhook.empty()) {
+      webhook_ = std::make_unique<AlertWebhook>(options_.alert_webhook);
+    }
     schedule_tick();
     return json{{"api", base},
                 {"notify", base + "/notify"},
@@ -281,7 +286,8 @@ class LiveGateway::Impl final : public RouteContext {
         });
   }
 
-  // Alert events go to stderr as JSON lines as they happen (the admin API lists them too).
+  // Alert events go to stderr as JSON lines as they happen, and to the webhook when there is
+  // one (the admin API lists them too).
   void log_new_alerts() {
     const Metrics& metrics = core_->metrics();
     const auto& events = metrics.alert_events();
@@ -289,13 +295,14 @@ class LiveGateway::Impl final : public RouteContext {
     const std::uint64_t unseen = std::min<std::uint64_t>(total - alerts_logged_, events.size());
     for (std::size_t i = events.size() - unseen; i < events.size(); ++i) {
       const AlertEvent& e = events[i];
-      std::cerr << json{{"alert", e.rule},
-                        {"channel", e.channel},
-                        {"firing", e.firing},
-                        {"value", e.value},
-                        {"at_ms", e.at_ns / 1'000'000}}
-                       .dump()
-                << '\n';
+      std::string line = json{{"alert", e.rule},
+                              {"channel", e.channel},
+                              {"firing", e.firing},
+                              {"value", e.value},
+                              {"at_ms", e.at_ns / 1'000'000}}
+                             .dump();
+      std::cerr << line << '\n';
+      if (webhook_) webhook_->send(std::move(line));
     }
     alerts_logged_ = total;
   }
@@ -325,6 +332,7 @@ class LiveGateway::Impl final : public RouteContext {
   std::uint64_t nonce_ = 0;
   bool stopping_ = false;
   std::uint64_t alerts_logged_ = 0;
+  std::unique_ptr<AlertWebhook> webhook_;
   std::vector<std::jthread> background_;
 };
 

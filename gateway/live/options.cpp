@@ -112,10 +112,26 @@ void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& co
   }
 }
 
+std::string check_webhook_url(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    return "expected a plain http:// URL (http://host:port/path), got \"" + url + "\"";
+  }
+  const std::string_view rest = std::string_view(url).substr(kScheme.size());
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  const std::size_t colon = authority.rfind(':');
+  if (authority.empty() || colon == std::string_view::npos || colon == 0 ||
+      colon + 1 == authority.size()) {
+    return "expected http://host:port/path with a host and a port, got \"" + url + "\"";
+  }
+  return "";
+}
+
 LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
   const ConfigDocument document = ConfigDocument::load_file(path);
   const ConfigNode root = document.root();
-  root.expect_fields({"host", "port", "admin_token", "store", "simulator", "gateway"});
+  root.expect_fields(
+      {"host", "port", "admin_token", "store", "simulator", "alert_webhook", "gateway"});
   LiveGatewayOptions options;
   if (auto n = root.find("host")) {
     options.host = n->as_enum({"127.0.0.1", "::1", "localhost"});
@@ -124,6 +140,12 @@ LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
   if (auto n = root.find("admin_token")) options.admin_token = n->as_string();
   if (auto n = root.find("store")) options.store_path = n->as_non_empty_string();
   if (auto n = root.find("simulator")) options.simulator_control = n->as_non_empty_string();
+  if (auto n = root.find("alert_webhook")) {
+    options.alert_webhook = n->as_non_empty_string();
+    if (const std::string why = check_webhook_url(options.alert_webhook); !why.empty()) {
+      n->fail(why);
+    }
+  }
   if (auto n = root.find("gateway")) options.core = parse_gateway_config(*n);
   return options;
 }

@@ -38,6 +38,7 @@ struct Options {
   std::string store;
   std::string admin_token;
   bool insecure_local = false;
+  std::string alert_webhook;
 };
 
 void add_run(CLI::App& app, Options& o) {
@@ -151,6 +152,8 @@ void add_subcommands(CLI::App& app, Options& o) {
   gateway->add_option("--admin-token", o.admin_token, "Bearer token of the operator API");
   gateway->add_flag("--insecure-local", o.insecure_local,
                     "Allow the operator API without a token (loopback only)");
+  gateway->add_option("--alert-webhook", o.alert_webhook,
+                      "POST each alert event as JSON to this http:// URL, besides stderr");
 
   auto* report = app.add_subcommand(
       "report",
@@ -180,9 +183,9 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   if (name == "tune") return tune_command(o.batch, out, err);
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") {
-    return run_gateway(
-        {o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token, o.insecure_local}, out,
-        err);
+    return run_gateway({o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token,
+                        o.insecure_local, o.alert_webhook},
+                       out, err);
   }
   return kExitBadInput;  // CLI11 only lets the subcommands above through
 }

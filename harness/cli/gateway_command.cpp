@@ -27,6 +27,13 @@ std::optional<gateway::LiveGatewayOptions> load(const GatewayCommandOptions& opt
   if (!options.store.empty()) live.store_path = options.store;
   if (!options.admin_token.empty()) live.admin_token = options.admin_token;
   live.insecure_local = options.insecure_local;
+  if (!options.alert_webhook.empty()) {
+    if (const std::string why = gateway::check_webhook_url(options.alert_webhook); !why.empty()) {
+      err << "fusebox gateway: --alert-webhook: " << why << "\n";
+      return std::nullopt;
+    }
+    live.alert_webhook = options.alert_webhook;
+  }
   if (live.admin_token.empty() && !live.insecure_local) {
     err << "fusebox gateway: the operator API needs a bearer token: set \"admin_token\" in the "
            "config or --admin-token, or pass --insecure-local to run without one on loopback\n";

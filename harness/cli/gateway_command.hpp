@@ -14,6 +14,7 @@ struct GatewayCommandOptions {
   std::string store;  // SQLite file; ":memory:" by default
   std::string admin_token;
   bool insecure_local = false;
+  std::string alert_webhook;  // overrides the config's
 };
 
 [[nodiscard]] int run_gateway(const GatewayCommandOptions& options, std::ostream& out,

@@ -156,6 +156,10 @@ TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
       {{"gateway", "--simulator", "http://127.0.0.1:1/control", "--insecure-local"},
        "cannot take channels from the simulator: http://127.0.0.1:1/control/channels"},
       {{"gateway", "--config", "missing-gateway.json"}, "missing-gateway.json: cannot read"},
+      {{"gateway", "--insecure-local", "--alert-webhook", "https://hooks.example/x"},
+       "--alert-webhook: expected a plain http:// URL"},
+      {{"gateway", "--insecure-local", "--alert-webhook", "http://127.0.0.1/x"},
+       "with a host and a port"},
   };
   for (const auto& [args, message] : cases) {
     const Result r = run_fusebox(args);
@@ -163,6 +167,13 @@ TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
     EXPECT_NE(r.err.find(message), std::string::npos) << context(r);
     EXPECT_EQ(r.out, "") << "no ready line for a gateway that did not start\n" << context(r);
   }
+  const std::filesystem::path config = fresh_dir("gateway_webhook") / "gateway.json";
+  std::ofstream(config) << "{\n  \"admin_token\": \"t\",\n  \"alert_webhook\": \"ftp://x\"\n}\n";
+  const Result r = run_fusebox({"gateway", "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_NE(r.err.find("gateway.json: /alert_webhook: expected a plain http:// URL"),
+            std::string::npos)
+      << context(r);
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // The live gateway against the live simulator over loopback: pay, notify, query and refund
 // for each channel family; a black-holed channel trips its breaker while the other's
 // payments all succeed; lost notifications are recovered by polling; a restart recovers
-// PROCESSING orders from the SQLite file; bad input gets a 4xx naming the field.
+// PROCESSING orders from the SQLite file; bad input gets a 4xx naming the field; alerts reach
+// the operator's webhook.
 #include "fusebox/gateway/live_gateway.hpp"
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +18,7 @@
 
 #include "fusebox/common/config.hpp"
 #include "fusebox/net/http_client.hpp"
+#include "fusebox/net/http_server.hpp"
 #include "fusebox/simulator/channel_config.hpp"
 #include "fusebox/simulator/live_simulator.hpp"
 
@@ -74,7 +78,8 @@ class Simulator {
 
 class Gateway {
  public:
-  Gateway(const std::string& control, const std::filesystem::path& store) {
+  Gateway(const std::string& control, const std::filesystem::path& store,
+          const std::function<void(LiveGatewayOptions&)>& tweak = {}) {
     LiveGatewayOptions options;
     options.admin_token = "t0ken";
     options.store_path = store;
@@ -87,6 +92,7 @@ class Gateway {
       channel.breaker.open_ns = 60'000'000'000;
       if (channel.name == "wallet-b") channel.priority = 1;  // the fallback
     }
+    if (tweak) tweak(options);
     gateway_ = std::make_unique<LiveGateway>(std::move(options));
     api_ = gateway_->start()["api"].get<std::string>();
     thread_ = std::thread([this] { gateway_->run(); });
@@ -217,6 +223,80 @@ TEST(LiveGateway, BlackHoledChannelTripsItsBreakerWhileTheOtherSucceeds) {
     EXPECT_EQ(wait_for(gw.api() + "/v1/payments/" + id, "status", "SUCCEEDED")["status"],
               "SUCCEEDED");
   }
+}
+
+// An HTTP server on loopback that records what is POSTed to it and answers 503 to the first
+// request, so a delivery must be retried.
+class Receiver {
+ public:
+  Receiver()
+      : server_(
+            io_,
+            [this](net::HttpRequestIn in, net::Responder respond) {
+              std::lock_guard lock(mutex_);
+              bodies_.push_back(in.body);
+              respond(net::make_response(bodies_.size() == 1 ? 503 : 200, "text/plain", ""));
+            },
+            net::HttpLimits{}) {
+    port_ = server_.listen("127.0.0.1", 0);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Receiver() {
+    boost::asio::post(io_, [this] {
+      server_.stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  [[nodiscard]] std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/alerts";
+  }
+  [[nodiscard]] std::vector<std::string> bodies() const {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  net::HttpServer server_;
+  std::uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::vector<std::string> bodies_;
+  std::thread thread_;
+};
+
+// A rule that fires (wallet-a's orders stuck PROCESSING behind a black hole) reaches the
+// operator's webhook as the JSON line stderr gets, retried after the receiver's first 503.
+TEST(LiveGateway, AlertsArePostedToTheWebhook) {
+  Simulator simulator;
+  Receiver receiver;
+  Gateway gw(simulator.control(), ":memory:", [&receiver](LiveGatewayOptions& options) {
+    options.alert_webhook = receiver.url();
+    AlertRule stuck;
+    stuck.name = "stuck-orders";
+    stuck.channel = "wallet-a";
+    stuck.kind = AlertRule::Kind::pending_above;
+    stuck.threshold = 0;
+    options.core.alerts.push_back(stuck);
+  });
+  const auto fault = net::http_request("POST", simulator.control() + "/channels/wallet-a/faults",
+                                       R"({"kind": "black_hole"})");
+  ASSERT_EQ(fault.status, 201) << fault.body;
+  EXPECT_EQ(pay(gw, "stuck-1", "wallet", "wallet-a")["status"], "PROCESSING");
+  // The first POST is answered 503; the same event must come again 0.5 s later.
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 100 && bodies.size() < 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    bodies = receiver.bodies();
+  }
+  ASSERT_GE(bodies.size(), 2u) << "posted in 10 s: " << bodies.size();
+  EXPECT_EQ(bodies[0], bodies[1]) << "the retry carries the same event";
+  const json alert = json::parse(bodies[1], nullptr, false);
+  ASSERT_TRUE(alert.is_object()) << bodies[1];
+  EXPECT_EQ(alert["alert"], "stuck-orders");
+  EXPECT_EQ(alert["channel"], "wallet-a");
+  EXPECT_EQ(alert["firing"], true);
+  EXPECT_GE(alert["value"].get<double>(), 1.0);
 }
 
 TEST(LiveGateway, LostNotificationsAreRecoveredByPolling) {

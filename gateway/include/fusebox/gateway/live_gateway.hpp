@@ -46,7 +46,12 @@ struct LiveGatewayOptions {
   // The merchant's signing key per channel: generated at start for asymmetric schemes and
   // registered with the simulator; HMAC channels use the shared secret.
   std::string merchant_id = "fusebox-gateway";
+  // Where alert events are POSTed as they happen (plain http://), besides stderr; "" none.
+  std::string alert_webhook;
 };
+
+// Why `url` cannot be an alert webhook (it must be http://host:port/...), "" when it can.
+[[nodiscard]] std::string check_webhook_url(const std::string& url);
 
 // Reads a gateway config file (docs/GATEWAY.md). Throws ConfigError with file, path and
 // expectation.
