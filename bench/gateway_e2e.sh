@@ -8,7 +8,7 @@
 # time under that load, not an open-loop figure. Everything listens on 127.0.0.1 and is
 # stopped by its PID.
 #
-# Usage: bench/gateway_e2e.sh [DURATION_S=10] [CONNECTIONS=64]
+# Usage: [BUILD_DIR=build/ci] bench/gateway_e2e.sh [DURATION_S=10] [CONNECTIONS=64]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -16,8 +16,12 @@ connections=${2:-64}
 root=$(pwd)
 source bench/lib.sh
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
-fusebox=build/release/harness/fusebox
+# BUILD_DIR: an already configured build to use as it is (say which in the figures); by
+# default the release preset, configured and built here.
+build=${BUILD_DIR:-build/release}
+if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
+cmake --build "$build" --target fusebox >/dev/null
+fusebox=$build/harness/fusebox
 
 
 cat > "$work/sim.json" <<JSON
