@@ -201,7 +201,7 @@ void report_failures(const nlohmann::json& doc, const SweepArgs& args, const fs:
         out << "           " << step << "\n";
     }
     out << "  sweep:   fusebox sweep " << shell_word(args.scenario) << " --seeds 1 --from "
-        << o.seed << scale_flag(args.time_scale) << "\n";
+        << o.seed << scale_flag(args.time_scale) << args.run_flags << "\n";
   }
 }
 

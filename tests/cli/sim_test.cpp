@@ -135,7 +135,7 @@ TEST(SimCli, AFolderRunSkipsBenchmarksAndScenariosOfTheOtherMode) {
 TEST(SimCli, SweepFindsThePlantedBugAndItsReplayAndShrunkScheduleFail) {
   const fs::path dir = fresh_dir("sim_sweep_planted");
   const Result r = run_fusebox(
-      {"sweep", kPlanted.string(), "--seeds", "200", "--jobs", "2", "--out", dir.string()},
+      {"sweep", kPlanted.string(), "--seeds", kPlantedSeeds, "--jobs", "2", "--out", dir.string()},
       kTimeoutS);
   ASSERT_EQ(r.exit_code, 1) << context(r);
   const std::size_t at = r.out.find("replay:  fusebox run ");
@@ -173,7 +173,8 @@ TEST(SimCli, WithoutThePlantedBugTheSameSweepPasses) {
   const fs::path file = dir / "clean.json";
   std::ofstream(file) << scenario.dump(2);
   const Result r = run_fusebox(
-      {"sweep", file.string(), "--seeds", "60", "--jobs", "2", "--out", dir.string()}, kTimeoutS);
+      {"sweep", file.string(), "--seeds", kCleanSeeds, "--jobs", "2", "--out", dir.string()},
+      kTimeoutS);
   EXPECT_EQ(r.exit_code, 0) << context(r);
   EXPECT_NE(r.out.find("failed                           0"), std::string::npos) << context(r);
 }

@@ -344,6 +344,7 @@ TEST_F(SweepMain, FailingSeedsAreOneWithReplayFilesThatReproduceTheRun) {
   a.from = 11;
   a.time_scale = 0.5;
   a.max_shrunk = 2;
+  a.run_flags = " --fast";  // how the seeds ran: every replay command must say so
   // Scaled by 0.5, the planted bug needs 5 s of outage.
   const ResultRunner runner = [](const Scenario& s, std::uint64_t seed) {
     const Scenario unscaled = s.scaled(2);
@@ -367,10 +368,11 @@ TEST_F(SweepMain, FailingSeedsAreOneWithReplayFilesThatReproduceTheRun) {
     EXPECT_DOUBLE_EQ(p_of(*find_fault(replay, "outage")), p_of(*find_fault(drawn, "outage")));
     EXPECT_FALSE(runner(replay.scaled(0.5), o.seed).at("passed").get<bool>());
     EXPECT_NE(out.find("fusebox run " + varied.string() + " --mode sim --seed " + seed +
-                       " --time-scale 0.5"),
+                       " --time-scale 0.5 --fast\n"),
               std::string::npos)
         << out;
-    EXPECT_NE(out.find("fusebox sweep " + a.scenario + " --seeds 1 --from " + seed),
+    EXPECT_NE(out.find("fusebox sweep " + a.scenario + " --seeds 1 --from " + seed +
+                       " --time-scale 0.5 --fast\n"),
               std::string::npos)
         << out;
     if (!std::filesystem::exists(shrunk)) continue;
