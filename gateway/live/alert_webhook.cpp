@@ -30,6 +30,7 @@ AlertWebhook::~AlertWebhook() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    drain_until_ = std::chrono::steady_clock::now() + kDrainFor;
   }
   wake_.notify_one();
   thread_.join();
@@ -39,7 +40,6 @@ void AlertWebhook::send(std::string json_body) {
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= kMaxQueued) {
-      ++stats_.dropped;
       say(url_,
           "queue full (" + std::to_string(kMaxQueued) + " alerts waiting): dropped " + json_body);
       return;
@@ -49,11 +49,6 @@ void AlertWebhook::send(std::string json_body) {
   wake_.notify_one();
 }
 
-AlertWebhook::Stats AlertWebhook::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
-}
-
 void AlertWebhook::run() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -61,11 +56,14 @@ void AlertWebhook::run() {
     if (queue_.empty()) return;  // stopping, and nothing left
     std::string body = std::move(queue_.front());
     queue_.pop_front();
+    if (stopping_ && std::chrono::steady_clock::now() >= drain_until_) {
+      say(url_, "stopping: not delivered: " + body);
+      continue;
+    }
     const int tries = stopping_ ? 1 : static_cast<int>(kRetryAfter.size()) + 1;
     lock.unlock();
-    const bool ok = deliver(body, tries);
+    (void)deliver(body, tries);
     lock.lock();
-    ++(ok ? stats_.delivered : stats_.failed);
   }
 }
 
