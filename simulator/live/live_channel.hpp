@@ -53,16 +53,22 @@ class Timers {
  public:
   static constexpr std::size_t kMaxTimers = 8'000'000;
 
-  Timers(boost::asio::io_context& io, const Clock& clock)
-      : clock_(clock), timer_(io), queue_(kMaxTimers) {}
+  Timers(boost::asio::io_context& io, const Clock& clock, std::size_t capacity = kMaxTimers)
+      : clock_(clock), timer_(io), queue_(capacity) {}
 
   [[nodiscard]] TimeNs now_ns() const { return clock_.now_ns(); }
-  // False when the queue is full: the event is lost, and the caller says so.
+  // False when the queue is full: the event is lost, and counted (GET /control/timers).
   [[nodiscard]] bool at(TimeNs deadline_ns, Task task) {
-    if (!queue_.push(deadline_ns, std::move(task))) return false;
+    if (!queue_.push(deadline_ns, std::move(task))) {
+      ++dropped_;
+      return false;
+    }
     if (deadline_ns < armed_ns_) arm(deadline_ns);
     return true;
   }
+  [[nodiscard]] std::size_t pending() const { return queue_.size(); }
+  [[nodiscard]] std::size_t capacity() const { return queue_.capacity(); }
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
   void stop() {
     stopped_ = true;
     timer_.cancel();
@@ -91,6 +97,7 @@ class Timers {
   boost::asio::steady_timer timer_;
   EventQueue queue_;
   TimeNs armed_ns_ = INT64_MAX;
+  std::uint64_t dropped_ = 0;
   bool stopped_ = false;
 };
 

@@ -39,6 +39,9 @@ class LiveSimulator::Impl {
                 respond(std::move(out));
               };
               if (in.method == "GET" && in.target == "/control/clock") return clock_reply(respond);
+              if (in.method == "GET" && in.target == "/control/timers") {
+                return timers_reply(respond);
+              }
               handle_control(in, after_refresh, channels_, ca_pem_);
             },
             HttpLimits{}) {}
@@ -118,6 +121,15 @@ class LiveSimulator::Impl {
   // GET /control/clock: the simulator's own time, so a fault can be placed at "now".
   void clock_reply(const Responder& respond) const {
     const json body{{"now_ms", clock_.now_ns() / 1'000'000}, {"origin_ms", clock_origin_ms()}};
+    respond(HttpResponseOut{200, "application/json", body.dump(), {}, WireDelivery::normal});
+  }
+
+  // GET /control/timers: the models' pending timers against the queue's bound, and how many
+  // were lost to a full queue (a settle, a notification retry or an expiry that never fires).
+  void timers_reply(const Responder& respond) const {
+    const json body{{"pending", timers_.pending()},
+                    {"capacity", timers_.capacity()},
+                    {"dropped", timers_.dropped()}};
     respond(HttpResponseOut{200, "application/json", body.dump(), {}, WireDelivery::normal});
   }
 

@@ -239,6 +239,19 @@ TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
   EXPECT_NE(statement.body.find(",o-1,,PAYMENT,100,CNY,"), std::string::npos) << statement.body;
 }
 
+// The models' timers are visible: how many wait, the queue's bound, and how many a full
+// queue lost (each an event that never happens).
+TEST_F(LiveSimulatorTest, ControlApiCountsTheModelsTimers) {
+  const json before = json::parse(call(control_, http::verb::get, "/control/timers").body);
+  EXPECT_EQ(before["capacity"], 8'000'000);
+  EXPECT_EQ(before["dropped"], 0);
+  ASSERT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-timers")).status, 200);
+  const json after = json::parse(call(control_, http::verb::get, "/control/timers").body);
+  EXPECT_GT(after["pending"].get<int>(), before["pending"].get<int>())
+      << "the order's settle and expiry wait: " << after.dump();
+  EXPECT_EQ(after["dropped"], 0);
+}
+
 TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
   const Reply added =
       call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "outage"})");
