@@ -95,6 +95,20 @@ std::string_view to_string(Family family) {
   return "unknown";
 }
 
+void patch_fault(const ConfigNode& node, Fault& fault) {
+  if (!node.is_object()) node.fail_expected("an object with \"at_s\", \"for_s\" or \"p\"");
+  node.expect_fields({"at_s", "for_s", "p"});
+  if (const auto at = node.find("at_s")) {
+    const TimeNs start_ns = seconds(*at, false);
+    if (fault.end_ns != INT64_MAX) fault.end_ns = start_ns + (fault.end_ns - fault.start_ns);
+    fault.start_ns = start_ns;
+  }
+  if (const auto duration = node.find("for_s")) {
+    fault.end_ns = fault.start_ns + seconds(*duration, true);
+  }
+  if (const auto p = node.find("p")) fault.probability = p->as_probability();
+}
+
 Fault parse_fault(const ConfigNode& node) {
   if (!node.is_object()) node.fail_expected("a fault object with a \"kind\"");
   Fault fault;

@@ -63,13 +63,22 @@ void channel_control(LiveChannel& wallet, const HttpRequestIn& in,
     faults.clear();
     return reply(200, json{{"cleared", true}});
   }
-  if (parts[3] == "faults" && parts.size() == 5 && in.method == "DELETE") {
+  if (parts[3] == "faults" && parts.size() == 5 &&
+      (in.method == "DELETE" || in.method == "PATCH")) {
     std::uint64_t id = 0;
     try {
       id = std::stoull(parts[4]);
     } catch (const std::exception&) {
       return reply(400, error_body("invalid_request",
                                    "fault id must be a number, got \"" + parts[4] + "\""));
+    }
+    if (in.method == "PATCH") {
+      Fault* fault = faults.find(id);
+      if (fault == nullptr) return reply(404, error_body("unknown_fault", "no fault " + parts[4]));
+      Fault patched = *fault;  // a bad body changes nothing
+      patch_fault(ConfigDocument::parse("request body", in.body).root(), patched);
+      *fault = patched;
+      return reply(200, fault_json(patched));
     }
     if (!faults.remove(id)) return reply(404, error_body("unknown_fault", "no fault " + parts[4]));
     return reply(200, json{{"removed", id}});

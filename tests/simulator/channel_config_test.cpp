@@ -142,6 +142,24 @@ TEST(FaultConfigTest, EveryKindParsesWithItsParameters) {
   EXPECT_EQ(fault(R"({"kind": "black_hole"})").end_ns, INT64_MAX) << "no for_s: until cleared";
 }
 
+// A live fault's timing and probability change in place; its kind and scope do not.
+TEST(FaultConfigTest, APatchMovesAFaultKeepingItsLength) {
+  Fault f = fault(R"({"kind": "outage", "operation": "pay", "at_s": 10, "for_s": 5, "p": 0.5})");
+  patch_fault(ConfigDocument::parse("patch", R"({"at_s": 20})").root(), f);
+  EXPECT_EQ(f.start_ns, from_s(20));
+  EXPECT_EQ(f.end_ns, from_s(25)) << "moved, the same 5 s long";
+  patch_fault(ConfigDocument::parse("patch", R"({"for_s": 1, "p": 0.25})").root(), f);
+  EXPECT_EQ(f.end_ns, from_s(21));
+  EXPECT_DOUBLE_EQ(f.probability, 0.25);
+  EXPECT_EQ(f.kind, FaultKind::outage);
+  Fault open_ended = fault(R"({"kind": "outage"})");
+  patch_fault(ConfigDocument::parse("patch", R"({"at_s": 3})").root(), open_ended);
+  EXPECT_EQ(open_ended.end_ns, INT64_MAX) << "a fault without for_s still lasts to the end";
+  for (const char* bad : {R"({"kind": "reset"})", R"({"p": 2})", R"({"for_s": 0})", "[]"}) {
+    EXPECT_THROW(patch_fault(ConfigDocument::parse("patch", bad).root(), f), ConfigError) << bad;
+  }
+}
+
 TEST(FaultConfigTest, ErrorsNameTheFieldAndWhatItTakes) {
   EXPECT_NE(fault_error(R"({"kind": "meltdown"})")
                 .find("f.json: /kind: expected a fault kind (latency, brownout"),

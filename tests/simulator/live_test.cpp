@@ -259,6 +259,23 @@ TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
   EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-2")).status, 503);
   EXPECT_EQ(channel("wx")["faults"].size(), 1U);
   const std::string id = std::to_string(json::parse(added.body)["id"].get<int>());
+  // Changed live: at p 0 the outage lets every pay through; a bad body changes nothing.
+  const std::string fault_url = "/control/channels/wx/faults/" + id;
+  const Reply patched = call(control_, http::verb::patch, fault_url, R"({"p": 0, "for_s": 60})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body)["p"], 0.0);
+  EXPECT_EQ(json::parse(patched.body)["for_s"], 60.0);
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-3")).status, 200);
+  const Reply bad = call(control_, http::verb::patch, fault_url, R"({"p": 1, "kind": "reset"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("kind"), std::string::npos) << bad.body;
+  EXPECT_EQ(channel("wx")["faults"][0]["p"], 0.0) << "the rejected patch changed nothing";
+  EXPECT_EQ(call(control_, http::verb::patch, fault_url, R"({"p": 1.5})").status, 400);
+  EXPECT_EQ(
+      call(control_, http::verb::patch, "/control/channels/wx/faults/999", R"({"p": 1})").status,
+      404);
+  EXPECT_EQ(call(control_, http::verb::patch, fault_url, R"({"p": 1})").status, 200);
+  EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-4")).status, 503);
   EXPECT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults/" + id).status, 200);
   EXPECT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-2")).status, 200);
   EXPECT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults/" + id).status, 404);

@@ -40,6 +40,10 @@ struct SimulatorSpec {
 // "for_s": 30, "p": 0.5, "delay_ms": <distribution>, "factor": 5, "period_s": 10,
 // "duty": 0.5}. Only "kind" is required; fields a kind does not use are rejected.
 [[nodiscard]] Fault parse_fault(const ConfigNode& node);
+// Changes a live fault's timing or probability: `node` may hold "at_s" (a new start; a
+// bounded fault keeps its length), "for_s" (a new length from its start) and "p". Anything
+// else is an error naming the field: delete the fault and add another to change its kind.
+void patch_fault(const ConfigNode& node, Fault& fault);
 [[nodiscard]] ChannelSpec parse_channel(const ConfigNode& node);
 // The whole simulator config; names must be unique and every channel valid.
 [[nodiscard]] SimulatorSpec parse_simulator(const ConfigNode& root);
