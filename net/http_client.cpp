@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "fusebox/net/url.hpp"
+
 namespace fusebox::net {
 namespace {
 
@@ -15,33 +17,22 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-struct Url {
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-Url parse_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) {
-    throw std::runtime_error(url + ": expected an http:// URL (the control API is plain HTTP)");
+// The URL split, or a runtime_error naming it (what callers of http_request catch).
+HttpUrl split(const std::string& url) {
+  try {
+    return parse_http_url(url);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(url + ": " + e.what());
   }
-  const std::string rest = url.substr(scheme.size());
-  const std::size_t slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  const std::size_t colon = authority.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error(url + ": expected host:port");
-  return Url{authority.substr(0, colon), authority.substr(colon + 1),
-             slash == std::string::npos ? "/" : rest.substr(slash)};
 }
 
 }  // namespace
 
 HttpReply http_request(const std::string& method, const std::string& url, const std::string& body,
                        const Headers& headers, std::chrono::milliseconds timeout) {
-  const Url parts = parse_url(url);
+  const HttpUrl parts = split(url);
   http::request<http::string_body> request{http::string_to_verb(method), parts.target, 11};
-  request.set(http::field::host, parts.host + ":" + parts.port);
+  request.set(http::field::host, parts.host + ":" + std::to_string(parts.port));
   request.set(http::field::content_type, "application/json");
   for (const auto& [name, value] : headers)
     request.set(name, value);
@@ -59,19 +50,20 @@ HttpReply http_request(const std::string& method, const std::string& url, const 
   std::string failure = "no answer within " + std::to_string(timeout.count()) + " ms";
   bool done = false;
   stream.expires_after(timeout);
-  resolver.async_resolve(parts.host, parts.port, [&](beast::error_code ec, auto endpoints) {
-    if (ec) return void(failure = "cannot resolve: " + ec.message());
-    stream.async_connect(endpoints, [&](beast::error_code connect_ec, auto) {
-      if (connect_ec) return void(failure = "cannot connect: " + connect_ec.message());
-      http::async_write(stream, request, [&](beast::error_code write_ec, std::size_t) {
-        if (write_ec) return void(failure = "cannot send: " + write_ec.message());
-        http::async_read(stream, buffer, parser, [&](beast::error_code read_ec, std::size_t) {
-          if (read_ec) return void(failure = "no answer: " + read_ec.message());
-          done = true;
+  resolver.async_resolve(
+      parts.host, std::to_string(parts.port), [&](beast::error_code ec, auto endpoints) {
+        if (ec) return void(failure = "cannot resolve: " + ec.message());
+        stream.async_connect(endpoints, [&](beast::error_code connect_ec, auto) {
+          if (connect_ec) return void(failure = "cannot connect: " + connect_ec.message());
+          http::async_write(stream, request, [&](beast::error_code write_ec, std::size_t) {
+            if (write_ec) return void(failure = "cannot send: " + write_ec.message());
+            http::async_read(stream, buffer, parser, [&](beast::error_code read_ec, std::size_t) {
+              if (read_ec) return void(failure = "no answer: " + read_ec.message());
+              done = true;
+            });
+          });
         });
       });
-    });
-  });
   io.run_for(timeout + std::chrono::milliseconds(100));
   if (!done) throw std::runtime_error(url + ": " + failure);
   return HttpReply{static_cast<int>(parser.get().result_int()), parser.get().body()};

@@ -6,6 +6,7 @@
 #include "fusebox/common/crypto.hpp"
 #include "fusebox/gateway/live_gateway.hpp"
 #include "fusebox/net/http_client.hpp"
+#include "fusebox/net/url.hpp"
 
 namespace fusebox::gateway {
 namespace {
@@ -113,18 +114,12 @@ void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& co
 }
 
 std::string check_webhook_url(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return "expected a plain http:// URL (http://host:port/path), got \"" + url + "\"";
+  try {
+    (void)net::parse_http_url(url);
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
   }
-  const std::string_view rest = std::string_view(url).substr(kScheme.size());
-  const std::string_view authority = rest.substr(0, rest.find('/'));
-  const std::size_t colon = authority.rfind(':');
-  if (authority.empty() || colon == std::string_view::npos || colon == 0 ||
-      colon + 1 == authority.size()) {
-    return "expected http://host:port/path with a host and a port, got \"" + url + "\"";
-  }
-  return "";
 }
 
 LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {

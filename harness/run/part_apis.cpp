@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 
 #include "fusebox/harness/runner.hpp"
 #include "fusebox/net/http_client.hpp"
+#include "fusebox/net/url.hpp"
 
 namespace fusebox::harness {
 
@@ -98,22 +100,12 @@ std::string HttpGatewayApi::metrics_text() const {
 }
 
 HostPort parse_http_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) throw RunError("expected an http:// URL, got \"" + url + "\"");
-  const std::string rest = url.substr(scheme.size());
-  const std::string authority = rest.substr(0, rest.find('/'));
-  const auto colon = authority.rfind(':');
-  if (colon == std::string::npos) throw RunError("expected host:port in \"" + url + "\"");
-  HostPort out;
-  out.host = authority.substr(0, colon);
-  const std::string port = authority.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535 ||
-      std::stoi(port) == 0) {
-    throw RunError("expected a port in 1..65535 in \"" + url + "\"");
+  try {
+    const net::HttpUrl parsed = net::parse_http_url(url);
+    return HostPort{parsed.host, parsed.port};
+  } catch (const std::invalid_argument& e) {
+    throw RunError(e.what());
   }
-  out.port = static_cast<std::uint16_t>(std::stoi(port));
-  return out;
 }
 
 }  // namespace fusebox::harness
