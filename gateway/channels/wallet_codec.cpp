@@ -36,12 +36,14 @@ constexpr std::size_t kMaxNotifyIdChars = 64;
     require_currency("currency", call.currency);
     fields.emplace_back(d.pay_amount_field, std::to_string(call.amount_minor));
     fields.emplace_back(d.currency_field, call.currency);
-    // Empty values are not sent: the channel then uses its configured URL.
-    if (!call.notify_url.empty()) fields.emplace_back(d.notify_url_field, call.notify_url);
   }
   if (call.op == ChannelOp::refund) {
     require_amount("amount_minor", call.amount_minor);
     fields.emplace_back(d.refund_amount_field, std::to_string(call.amount_minor));
+  }
+  // Empty values are not sent: the channel then uses its configured URL.
+  if ((call.op == ChannelOp::pay || call.op == ChannelOp::refund) && !call.notify_url.empty()) {
+    fields.emplace_back(d.notify_url_field, call.notify_url);
   }
   return fields;
 }

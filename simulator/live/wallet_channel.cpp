@@ -112,7 +112,10 @@ class WalletChannel final : public LiveChannel {
                                      std::move(error->headers), WireDelivery::normal});
     }
     auto& request = std::get<wallet_json::ParsedRequest>(parsed);
-    if (!request.notify_url.empty()) notify_urls_[request.request.order_id] = request.notify_url;
+    if (!request.notify_url.empty()) {
+      notify_urls_[notify_key(request.request.order_id, request.request.refund_id)] =
+          request.notify_url;
+    }
     Effects effects;
     const Decision decision = model_.handle(timers_.now_ns(), request.request, effects);
     apply(effects);
@@ -137,8 +140,7 @@ class WalletChannel final : public LiveChannel {
   }
 
   void send(const Notification& n) {
-    const auto url = notify_urls_.find(n.payment.order_id);
-    const std::string& target = url != notify_urls_.end() ? url->second : spec_.notify_url;
+    const std::string& target = notify_url_for(n);
     const std::string body = codec_.notification(n, signer_, envelope());
     if (target.empty()) return;  // nowhere to send: the attempt goes unanswered, like a dead URL
     notifier_.post(target, codec_.content_type, body,
@@ -149,6 +151,20 @@ class WalletChannel final : public LiveChannel {
                                                    codec_.is_ack(status, reply), more);
                      apply(more);
                    });
+  }
+
+  // A refund's notification goes where its refund request said, else where its payment's
+  // did, else to the channel's configured URL.
+  static std::string notify_key(const std::string& order_id, const std::string& refund_id) {
+    return refund_id.empty() ? order_id : order_id + '\n' + refund_id;
+  }
+  const std::string& notify_url_for(const Notification& n) const {
+    if (n.kind == NotificationKind::refund) {
+      const auto url = notify_urls_.find(notify_key(n.payment.order_id, n.refund.refund_id));
+      if (url != notify_urls_.end()) return url->second;
+    }
+    const auto url = notify_urls_.find(n.payment.order_id);
+    return url != notify_urls_.end() ? url->second : spec_.notify_url;
   }
 
   Timers& timers_;

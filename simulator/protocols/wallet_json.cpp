@@ -192,6 +192,8 @@ bool read_operation_fields(const json& body, Operation operation, ParsedRequest&
     }
     request.amount_minor = *amount;
     request.currency = std::move(*currency);
+  }
+  if (operation == Operation::pay || operation == Operation::refund) {
     if (const auto url = body.find("notify_url"); url != body.end()) {
       out.notify_url = url->is_string() ? url->get<std::string>() : "";
     }

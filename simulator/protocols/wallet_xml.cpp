@@ -181,6 +181,8 @@ bool read_operation_fields(const Fields& fields, Operation operation, ParsedRequ
     if (!fee || !currency) return false;
     request.amount_minor = *fee;
     request.currency = std::move(*currency);
+  }
+  if (operation == Operation::pay || operation == Operation::refund) {
     if (const std::string* url = find(fields, "notify_url")) out.notify_url = *url;
   }
   if (operation == Operation::refund || operation == Operation::refund_query) {

@@ -26,7 +26,7 @@ struct ChannelCall {
   std::string refund_id;          // refund, refund_query: the gateway's refund_id
   std::int64_t amount_minor = 0;  // pay: the order's amount; refund: the refund's amount
   std::string currency;           // pay, refund
-  std::string notify_url;         // pay on wallets; "" leaves the channel's configured one
+  std::string notify_url;  // pay and refund on wallets; "" leaves the channel's configured one
 };
 
 // Per-message inputs the codec must not invent itself (the core has no clock or randomness).

@@ -27,7 +27,7 @@ struct HttpReply {
 struct ParsedRequest {
   Request request;
   std::string merchant_id;
-  std::string notify_url;  // empty: the channel's configured URL
+  std::string notify_url;  // pay, refund: where its notifications go; empty: the configured URL
 };
 
 // What every signed message the channel sends carries besides its own fields. The caller
