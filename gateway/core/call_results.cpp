@@ -230,6 +230,12 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
   if (!parse.verified && !s.config.planted_accept_forged_notifications) {
     return verdict("forged", false, n.order_id);
   }
+  // Not ours to apply: unacknowledged, so the channel retries it (the refund's own
+  // notify_url sends it to the right process), and the owning process polls meanwhile.
+  if ((n.is_refund && s.config.role == Role::payments) ||
+      (!n.is_refund && s.config.role == Role::refunds)) {
+    return verdict("wrong_role", false, n.is_refund ? n.refund_id : n.order_id);
+  }
 
   const auto payment_it = s.payment_by_id.find(n.order_id);
   if (payment_it == s.payment_by_id.end() || payment_it->second->payment.channel != channel_name) {

@@ -137,10 +137,15 @@ struct GatewayCore::State {
                                                           std::int64_t amount) const;
   [[nodiscard]] std::vector<std::size_t> candidates(const PaymentEntry& entry,
                                                     const std::vector<std::size_t>& tried);
+  // Where `channel` should send notifications: "" leaves the channel's configured URL.
+  [[nodiscard]] std::string notify_url(std::size_t channel) const;
   void route_pay(TimeNs now, PaymentEntry& entry, std::optional<RequestId> request,
                  std::vector<std::size_t> tried, Effects& effects);
 
   // The poller (poller.cpp).
+  // Recovery and the split by role (gateway_core.cpp).
+  PaymentEntry& adopt_payment(Payment payment);
+  void refresh_from_store(const std::string& payment_id);
   void schedule_poll(TimeNs due, const std::string& id, bool is_refund);
   void start_polling_payment(TimeNs now, PaymentEntry& entry);
   void start_polling_refund(TimeNs now, RefundEntry& entry);

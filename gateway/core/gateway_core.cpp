@@ -260,14 +260,8 @@ void GatewayCore::State::route_pay(TimeNs now, PaymentEntry& entry,
     Call call;
     call.purpose = Purpose::pay;
     call.channel = index;
-    call.call = ChannelCall{ChannelOp::pay,
-                            payment.payment_id,
-                            "",
-                            payment.amount_minor,
-                            payment.currency,
-                            config.notify_base_url.empty() ? std::string()
-                                                           : config.notify_base_url + "/notify/" +
-                                                                 channels[index].settings.name};
+    call.call = ChannelCall{ChannelOp::pay,       payment.payment_id, "",
+                            payment.amount_minor, payment.currency,   notify_url(index)};
     call.request = request;
     call.tried = tried;
     if (const auto rejected = start_call(now, std::move(call), effects)) {
@@ -297,25 +291,59 @@ GatewayCore::GatewayCore(GatewayConfig config, Store& store)
 
 GatewayCore::~GatewayCore() = default;
 
+std::string GatewayCore::State::notify_url(std::size_t channel) const {
+  if (config.notify_base_url.empty()) return {};
+  return config.notify_base_url + "/notify/" + channels[channel].settings.name;
+}
+
+// Indexes a payment this process did not create here: from the store on recovery, or, in
+// the refunds role, as the payments process left it.
+PaymentEntry& GatewayCore::State::adopt_payment(Payment payment) {
+  auto entry = std::make_unique<PaymentEntry>();
+  entry->payment = std::move(payment);
+  next_payment = next_after(entry->payment.payment_id, next_payment);
+  PaymentEntry& adopted = *entry;
+  payment_by_id.emplace(adopted.payment.payment_id, &adopted);
+  payment_by_merchant_id.emplace(adopted.payment.merchant_order_id, &adopted);
+  payments.push_back(std::move(entry));
+  return adopted;
+}
+
+// The refunds role owns refunds and the refund sums on payments; the payments process moves
+// everything else about a payment, and the shared store carries the news. A payment this
+// process has not yet seen final is read again, keeping the refund sums it owns.
+void GatewayCore::State::refresh_from_store(const std::string& payment_id) {
+  const auto known = payment_by_id.find(payment_id);
+  if (known != payment_by_id.end() && is_final(known->second->payment.status)) return;
+  std::optional<Payment> stored = store.find_payment(payment_id);
+  if (!stored) return;
+  if (known == payment_by_id.end()) {
+    adopt_payment(std::move(*stored));
+    return;
+  }
+  Payment& mine = known->second->payment;
+  stored->refunded_minor = mine.refunded_minor;
+  stored->refunding_minor = mine.refunding_minor;
+  mine = std::move(*stored);
+}
+
+// Each role polls only what it owns: the payments role its PROCESSING payments, the refunds
+// role its PROCESSING refunds (it keeps the payments only to judge refunds against).
 void GatewayCore::recover(TimeNs now) {
   State& s = *state_;
+  const Role role = s.config.role;
   for (Payment& payment : s.store.load_payments()) {
-    auto entry = std::make_unique<PaymentEntry>();
-    entry->payment = std::move(payment);
-    s.next_payment = next_after(entry->payment.payment_id, s.next_payment);
-    const auto channel = s.channel_index(entry->payment.channel);
-    if (!is_final(entry->payment.status) && channel) {
+    PaymentEntry& entry = s.adopt_payment(std::move(payment));
+    if (role == Role::refunds || is_final(entry.payment.status)) continue;
+    if (const auto channel = s.channel_index(entry.payment.channel)) {
       ++s.channels[*channel].pending;
-      s.start_polling_payment(now, *entry);
-    } else if (!is_final(entry->payment.status)) {
+      s.start_polling_payment(now, entry);
+    } else {
       // Sent to a channel this configuration no longer has: nobody can ask it but a human.
-      s.add_review(now, entry->payment.payment_id, entry->payment.channel,
-                   "channel_not_configured");
+      s.add_review(now, entry.payment.payment_id, entry.payment.channel, "channel_not_configured");
     }
-    s.payment_by_id.emplace(entry->payment.payment_id, entry.get());
-    s.payment_by_merchant_id.emplace(entry->payment.merchant_order_id, entry.get());
-    s.payments.push_back(std::move(entry));
   }
+  if (role == Role::payments) return;
   for (Refund& refund : s.store.load_refunds()) {
     auto entry = std::make_unique<RefundEntry>();
     entry->refund = std::move(refund);
@@ -443,6 +471,7 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   const auto fail = [&](const MerchantError& error) {
     effects.replies.push_back(MerchantReply{request, error.http_status, {}, {}, error});
   };
+  if (s.config.role == Role::refunds) s.refresh_from_store(body.payment_id);
   if (auto invalid = s.invalid_refund(body)) return fail(*invalid);
   if (auto it = s.refund_by_merchant_id.find(body.merchant_refund_id);
       it != s.refund_by_merchant_id.end()) {
@@ -485,8 +514,10 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   Call call;
   call.purpose = Purpose::refund;
   call.channel = channel;
+  // The refund's own notify_url: in a split deployment its notification must reach this
+  // process, not the payments process the pay's URL points at.
   call.call = ChannelCall{ChannelOp::refund,   payment.payment_id, refund.refund_id,
-                          refund.amount_minor, payment.currency,   ""};
+                          refund.amount_minor, payment.currency,   s.notify_url(channel)};
   call.request = request;
   if (const auto rejected = s.start_call(now, std::move(call), effects)) {
     s.metrics.record(now, channel, ChannelOp::refund, *rejected, 0);
@@ -543,6 +574,19 @@ void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_
 const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
   const auto it = state_->payment_by_id.find(std::string(payment_id));
   return it == state_->payment_by_id.end() ? nullptr : &it->second->payment;
+}
+
+std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view payment_id) const {
+  const Payment* mine = find_payment(payment_id);
+  if (mine == nullptr) return std::nullopt;
+  Payment shown = *mine;
+  if (state_->config.role == Role::payments) {
+    if (const auto stored = state_->store.find_payment(shown.payment_id)) {
+      shown.refunded_minor = stored->refunded_minor;
+      shown.refunding_minor = stored->refunding_minor;
+    }
+  }
+  return shown;
 }
 
 const Refund* GatewayCore::find_refund(std::string_view refund_id) const {

@@ -64,6 +64,8 @@ void Metrics::record_notification(std::size_t channel, std::string_view verdict)
     ++n.unknown_order;
   else if (verdict == "conflict")
     ++n.conflict;
+  else if (verdict == "wrong_role")
+    ++n.wrong_role;
   else
     ++n.malformed;
 }

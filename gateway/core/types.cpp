@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 2> kMethod{"wallet", "bank"};
 constexpr std::array<std::string_view, 3> kFamily{"wallet-json", "wallet-xml", "bank-binary"};
 constexpr std::array<std::string_view, kChannelOpCount> kChannelOp{"pay", "query", "refund",
                                                                    "refund_query", "close"};
+constexpr std::array<std::string_view, 3> kRole{"all", "payments", "refunds"};
 
 }  // namespace
 
@@ -33,6 +34,7 @@ std::string_view to_string(RefundStatus status) {
 std::string_view to_string(Method method) { return kMethod.at(static_cast<std::size_t>(method)); }
 std::string_view to_string(Family family) { return kFamily.at(static_cast<std::size_t>(family)); }
 std::string_view to_string(ChannelOp op) { return kChannelOp.at(static_cast<std::size_t>(op)); }
+std::string_view to_string(Role role) { return kRole.at(static_cast<std::size_t>(role)); }
 
 std::optional<PaymentStatus> parse_payment_status(std::string_view name) {
   return parse_name<PaymentStatus>(name, kPaymentStatus);
@@ -46,6 +48,7 @@ std::optional<Method> parse_method(std::string_view name) {
 std::optional<Family> parse_family(std::string_view name) {
   return parse_name<Family>(name, kFamily);
 }
+std::optional<Role> parse_role(std::string_view name) { return parse_name<Role>(name, kRole); }
 
 std::string_view to_string(Transport transport) {
   switch (transport) {

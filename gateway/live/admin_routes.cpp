@@ -198,6 +198,9 @@ void channel_action(RouteContext& context, const net::HttpRequestIn& in,
   const std::string& name = parts[2];
   if (parts[3] == "reconcile-statement") {
     if (context.codec(name) == nullptr) return respond_error(respond, not_found(in));
+    if (const Role role = context.core().config().role; !serves(role, Role::payments)) {
+      return respond_error(respond, wrong_role(role, Role::payments));
+    }
     return reconcile_statement(context, name, std::move(respond));
   }
   const auto body = body_object(in, respond);
@@ -269,8 +272,13 @@ void admin_route(RouteContext& context, const net::HttpRequestIn& in,
     context.core().set_method_enabled(context.now(), *method, *enabled);
     return respond_json(respond, 200, {{"method", parts[2]}, {"enabled", *enabled}});
   }
-  if (parts.size() == 2 && parts[1] == "reconcile")
+  if (parts.size() == 2 && parts[1] == "reconcile") {
+    // Reconciliation moves payments: the payments process's work.
+    if (const Role role = context.core().config().role; !serves(role, Role::payments)) {
+      return respond_error(respond, wrong_role(role, Role::payments));
+    }
     return reconcile_orders(context, *body, respond);
+  }
   respond_error(respond, not_found(in));
 }
 

@@ -110,9 +110,7 @@ class LiveGateway::Impl final : public RouteContext {
     open_channels();
     SqliteOptions store_options;
     store_options.path = options_.store_path;
-    store_options.role = options_.role == Role::payments  ? StoreRole::payments
-                         : options_.role == Role::refunds ? StoreRole::refunds
-                                                          : StoreRole::all;
+    store_options.role = options_.core.role;
     store_ = make_sqlite_store(store_options);
     core_ = std::make_unique<GatewayCore>(options_.core, *store_);
     core_->recover(wall_now());
@@ -125,6 +123,7 @@ class LiveGateway::Impl final : public RouteContext {
                 {"metrics", base + "/metrics"},
                 {"admin", base + "/admin"},
                 {"store", options_.store_path.string()},
+                {"role", std::string(to_string(options_.core.role))},
                 {"channels", json::array()}};
   }
 

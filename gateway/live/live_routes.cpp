@@ -23,8 +23,8 @@ void payments_route(RouteContext& context, const net::HttpRequestIn& in,
     return context.apply(effects);
   }
   if (parts.size() == 3 && in.method == "GET") {
-    const Payment* payment = context.core().find_payment(parts[2]);
-    if (payment == nullptr) {
+    const std::optional<Payment> payment = context.core().payment_for_merchant(parts[2]);
+    if (!payment) {
       return respond_error(
           respond, api::error(404, "NOT_FOUND", "no payment \"" + parts[2] + "\"", "payment_id"));
     }
@@ -91,10 +91,15 @@ void route(RouteContext& context, const net::HttpRequestIn& in, net::Responder r
   if (parts[0] == "notify" && parts.size() == 2) {
     return notify_route(context, in, parts[1], respond);
   }
+  const Role role = context.core().config().role;
   if (parts[0] == "v1" && parts.size() >= 2 && parts[1] == "payments") {
+    if (!serves(role, Role::payments))
+      return respond_error(respond, wrong_role(role, Role::payments));
     return payments_route(context, in, parts, std::move(respond));
   }
   if (parts[0] == "v1" && parts.size() >= 2 && parts[1] == "refunds") {
+    if (!serves(role, Role::refunds))
+      return respond_error(respond, wrong_role(role, Role::refunds));
     return refunds_route(context, in, parts, std::move(respond));
   }
   if (parts[0] == "admin") return admin_route(context, in, parts, std::move(respond));

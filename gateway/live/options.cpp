@@ -1,6 +1,10 @@
 // The gateway's config file, and taking channels from a running simulator.
+#include <cerrno>
+#include <fstream>
 #include <set>
 #include <stdexcept>
+#include <system_error>
+#include <unistd.h>
 
 #include "fusebox/common/config.hpp"
 #include "fusebox/common/crypto.hpp"
@@ -24,6 +28,38 @@ PrivateKey merchant_key_for(SignScheme scheme) {
     default:
       throw std::logic_error("not an asymmetric scheme");
   }
+}
+
+// The merchant's key for a channel. With a store file it is kept beside it, in
+// "<store>.keys/<channel>.<scheme>.pem": every process of this merchant, the two halves of a
+// split deployment or one restarted, then signs with the one key the channel holds, as a real
+// merchant's servers do. The first process to start creates it; link() makes that atomic, so
+// two starting together still agree. Without a store file each start generates a fresh one.
+PrivateKey merchant_key(const std::filesystem::path& store, const ChannelEndpoint& endpoint) {
+  if (store.empty() || store == ":memory:") return merchant_key_for(endpoint.sign);
+  if (endpoint.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789_-") != std::string::npos) {
+    throw std::runtime_error("channel \"" + endpoint.name +
+                             "\": cannot keep its merchant key in a file named after it");
+  }
+  const std::filesystem::path dir = store.string() + ".keys";
+  const std::filesystem::path file =
+      dir / (endpoint.name + "." + std::string(to_string(endpoint.sign)) + ".pem");
+  std::filesystem::create_directories(dir);
+  if (!std::filesystem::exists(file)) {
+    const std::filesystem::path draft = file.string() + "." + std::to_string(::getpid());
+    std::ofstream(draft) << merchant_key_for(endpoint.sign).to_pem();
+    std::filesystem::permissions(
+        draft, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const int linked = ::link(draft.c_str(), file.c_str());
+    const int link_errno = errno;
+    std::filesystem::remove(draft);
+    if (linked != 0 && link_errno != EEXIST) {
+      throw std::system_error(link_errno, std::generic_category(),
+                              "cannot create " + file.string());
+    }
+  }
+  return PrivateKey::load_pem_file(file);
 }
 
 bool is_asymmetric(SignScheme scheme) {
@@ -89,7 +125,7 @@ void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& co
     }
     endpoint.ca_pem = ca_pem;
     if (is_asymmetric(endpoint.sign)) {
-      const PrivateKey key = merchant_key_for(endpoint.sign);
+      const PrivateKey key = merchant_key(options.store_path, endpoint);
       endpoint.merchant_key_pem = key.to_pem();
       const json registration{{"scheme", std::string(to_string(endpoint.sign))},
                               {"public_key_pem", key.public_key().to_pem()}};
@@ -126,7 +162,7 @@ LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
   const ConfigDocument document = ConfigDocument::load_file(path);
   const ConfigNode root = document.root();
   root.expect_fields(
-      {"host", "port", "admin_token", "store", "simulator", "alert_webhook", "gateway"});
+      {"host", "port", "admin_token", "store", "simulator", "alert_webhook", "role", "gateway"});
   LiveGatewayOptions options;
   if (auto n = root.find("host")) {
     options.host = n->as_enum({"127.0.0.1", "::1", "localhost"});
@@ -142,6 +178,9 @@ LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
     }
   }
   if (auto n = root.find("gateway")) options.core = parse_gateway_config(*n);
+  if (auto n = root.find("role")) {
+    options.core.role = *parse_role(n->as_enum({"all", "payments", "refunds"}));
+  }
   return options;
 }
 

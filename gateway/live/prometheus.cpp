@@ -105,7 +105,7 @@ void notifications(std::ostringstream& out, const Metrics& metrics) {
          {std::pair{"applied", n.applied}, std::pair{"duplicate", n.duplicate},
           std::pair{"forged", n.forged}, std::pair{"mismatch", n.mismatch},
           std::pair{"unknown_order", n.unknown_order}, std::pair{"malformed", n.malformed},
-          std::pair{"conflict", n.conflict}}) {
+          std::pair{"conflict", n.conflict}, std::pair{"wrong_role", n.wrong_role}}) {
       out << "fusebox_gateway_notifications_total{channel=\"" << metrics.channels()[c]
           << "\",verdict=\"" << verdict << "\"} " << count << '\n';
     }

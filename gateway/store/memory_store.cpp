@@ -39,6 +39,11 @@ class RowTable {
     return true;
   }
 
+  [[nodiscard]] const Row* find(const std::string& id) const {
+    const auto found = by_id_.find(id);
+    return found == by_id_.end() ? nullptr : &rows_[found->second].row;
+  }
+
   // Creation order: created_ns, ties broken by first insertion (a stable sort keeps it).
   [[nodiscard]] std::vector<Row> in_creation_order() const {
     std::vector<Row> rows;
@@ -109,6 +114,12 @@ class MemoryStore final : public Store {
   [[nodiscard]] std::vector<Payment> load_payments() override {
     std::lock_guard lock(mutex_);
     return payments_.in_creation_order();
+  }
+
+  [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
+    std::lock_guard lock(mutex_);
+    const Payment* found = payments_.find(payment_id);
+    return found == nullptr ? std::nullopt : std::optional<Payment>(*found);
   }
 
   [[nodiscard]] std::vector<Refund> load_refunds() override {

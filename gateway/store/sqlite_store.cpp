@@ -115,6 +115,9 @@ class Statement {
     throw failure;
   }
 
+  // Ready to run again before the rows are all read.
+  void reset() { sqlite3_reset(statement_.get()); }
+
   // For statements that return no rows.
   void run() {
     [[maybe_unused]] const bool row = next_row();
@@ -222,22 +225,23 @@ std::string placeholders() {
   return list;
 }
 
-// Which payment columns an update may overwrite: the sharing rule of StoreRole.
-bool role_writes(StoreRole role, std::string_view column) {
+// Which payment columns an update may overwrite: the sharing rule of SqliteOptions::role
+// (store.hpp).
+bool role_writes(Role role, std::string_view column) {
   if (column == "payment_id") return false;
   const bool refund_sum = column == "refunded_minor" || column == "refunding_minor";
   switch (role) {
-    case StoreRole::all:
+    case Role::all:
       return true;
-    case StoreRole::payments:
+    case Role::payments:
       return !refund_sum;
-    case StoreRole::refunds:
+    case Role::refunds:
       return refund_sum;
   }
   return true;
 }
 
-std::string payment_upsert_sql(StoreRole role) {
+std::string payment_upsert_sql(Role role) {
   std::string updates;
   for (const std::string_view column : kPaymentColumns) {
     if (!role_writes(role, column)) continue;
@@ -331,31 +335,36 @@ Enum parse_or_throw(std::optional<Enum> parsed, const Connection& db, std::strin
                    "' has an unknown " + std::string(column) + " '" + value + "'");
 }
 
+// The row `query` stands on, its columns in kPaymentColumns order.
+Payment payment_from_row(const Statement& query, const Connection& db) {
+  Payment payment;
+  payment.payment_id = query.text(0);
+  payment.merchant_order_id = query.text(1);
+  payment.amount_minor = query.integer(2);
+  payment.currency = query.text(3);
+  const std::string method = query.text(4);
+  payment.method =
+      parse_or_throw(parse_method(method), db, "payments", payment.payment_id, "method", method);
+  payment.channel = query.text(5);
+  const std::string status = query.text(6);
+  payment.status = parse_or_throw(parse_payment_status(status), db, "payments", payment.payment_id,
+                                  "status", status);
+  payment.channel_txn_id = query.text(7);
+  payment.failure_code = query.text(8);
+  payment.created_ns = query.integer(9);
+  payment.updated_ns = query.integer(10);
+  payment.refunded_minor = query.integer(11);
+  payment.refunding_minor = query.integer(12);
+  return payment;
+}
+
 std::vector<Payment> read_payments(const Connection& db) {
   Statement query(
       db, "SELECT " + column_list(kPaymentColumns) + " FROM payments ORDER BY created_ns, rowid",
       "load payments");
   std::vector<Payment> payments;
-  while (query.next_row()) {
-    Payment& payment = payments.emplace_back();
-    payment.payment_id = query.text(0);
-    payment.merchant_order_id = query.text(1);
-    payment.amount_minor = query.integer(2);
-    payment.currency = query.text(3);
-    const std::string method = query.text(4);
-    payment.method =
-        parse_or_throw(parse_method(method), db, "payments", payment.payment_id, "method", method);
-    payment.channel = query.text(5);
-    const std::string status = query.text(6);
-    payment.status = parse_or_throw(parse_payment_status(status), db, "payments",
-                                    payment.payment_id, "status", status);
-    payment.channel_txn_id = query.text(7);
-    payment.failure_code = query.text(8);
-    payment.created_ns = query.integer(9);
-    payment.updated_ns = query.integer(10);
-    payment.refunded_minor = query.integer(11);
-    payment.refunding_minor = query.integer(12);
-  }
+  while (query.next_row())
+    payments.push_back(payment_from_row(query, db));
   return payments;
 }
 
@@ -402,7 +411,7 @@ std::vector<Transition> read_transitions(const Connection& db, const std::string
 // The writer thread's statements, prepared once and reused for every batch.
 class WriteStatements {
  public:
-  WriteStatements(const Connection& db, StoreRole role)
+  WriteStatements(const Connection& db, Role role)
       // IMMEDIATE takes the write lock up front, where busy_timeout applies; a deferred
       // transaction upgrading later can fail at once with "database is locked".
       : begin_(db, "BEGIN IMMEDIATE", "begin a batch"),
@@ -585,6 +594,23 @@ class SqliteStore final : public Store {
     return read_transitions(db_, id);
   }
 
+  // A point read on the primary key; the statement is prepared once, on first use.
+  [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
+    std::lock_guard lock(db_mutex_);
+    if (!find_payment_) {
+      find_payment_.emplace(
+          db_, "SELECT " + column_list(kPaymentColumns) + " FROM payments WHERE payment_id = ?1",
+          "find a payment");
+    }
+    // Reset first as well: a row that failed to parse last time left the statement open.
+    find_payment_->reset();
+    find_payment_->bind(1, payment_id);
+    if (!find_payment_->next_row()) return std::nullopt;
+    Payment found = payment_from_row(*find_payment_, db_);
+    find_payment_->reset();  // the key is unique: no second row to step to
+    return found;
+  }
+
   [[nodiscard]] StoreStats stats() const override {
     std::lock_guard lock(mutex_);
     StoreStats stats = stats_;
@@ -715,7 +741,8 @@ class SqliteStore final : public Store {
   // The connection: the writer uses it per batch, load_* between batches.
   std::mutex db_mutex_;
   Connection db_;
-  WriteStatements statements_;  // after db_: finalized before the connection closes
+  WriteStatements statements_;             // after db_: finalized before the connection closes
+  std::optional<Statement> find_payment_;  // likewise; guarded by db_mutex_
 
   const std::size_t max_batch_;
   const std::size_t max_queue_;

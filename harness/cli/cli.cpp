@@ -39,6 +39,7 @@ struct Options {
   std::string admin_token;
   bool insecure_local = false;
   std::string alert_webhook;
+  std::string role;
 };
 
 void add_run(CLI::App& app, Options& o) {
@@ -154,6 +155,9 @@ void add_subcommands(CLI::App& app, Options& o) {
                     "Allow the operator API without a token (loopback only)");
   gateway->add_option("--alert-webhook", o.alert_webhook,
                       "POST each alert event as JSON to this http:// URL, besides stderr");
+  gateway->add_option("--role", o.role,
+                      "all (default), payments or refunds: run one half of the service as its "
+                      "own process, sharing --store with the other half");
 
   auto* report = app.add_subcommand(
       "report",
@@ -184,7 +188,7 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") {
     return run_gateway({o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token,
-                        o.insecure_local, o.alert_webhook},
+                        o.insecure_local, o.alert_webhook, o.role},
                        out, err);
   }
   return kExitBadInput;  // CLI11 only lets the subcommands above through

@@ -34,6 +34,21 @@ std::optional<gateway::LiveGatewayOptions> load(const GatewayCommandOptions& opt
     }
     live.alert_webhook = options.alert_webhook;
   }
+  if (!options.role.empty()) {
+    const auto role = gateway::parse_role(options.role);
+    if (!role) {
+      err << "fusebox gateway: --role: expected all, payments or refunds, got \"" << options.role
+          << "\"\n";
+      return std::nullopt;
+    }
+    live.core.role = *role;
+  }
+  if (live.core.role != gateway::Role::all && live.store_path == ":memory:") {
+    err << "fusebox gateway: --role " << gateway::to_string(live.core.role)
+        << " shares its orders with the other half through the store: pass --store FILE or set "
+           "\"store\" in the config\n";
+    return std::nullopt;
+  }
   if (live.admin_token.empty() && !live.insecure_local) {
     err << "fusebox gateway: the operator API needs a bearer token: set \"admin_token\" in the "
            "config or --admin-token, or pass --insecure-local to run without one on loopback\n";

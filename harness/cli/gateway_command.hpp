@@ -15,6 +15,7 @@ struct GatewayCommandOptions {
   std::string admin_token;
   bool insecure_local = false;
   std::string alert_webhook;  // overrides the config's
+  std::string role;           // "all", "payments" or "refunds"; "" keeps the config's
 };
 
 [[nodiscard]] int run_gateway(const GatewayCommandOptions& options, std::ostream& out,

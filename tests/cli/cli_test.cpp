@@ -160,6 +160,10 @@ TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
        "--alert-webhook: expected an http:// URL"},
       {{"gateway", "--insecure-local", "--alert-webhook", "http://127.0.0.1/x"},
        "expected host:port"},
+      {{"gateway", "--insecure-local", "--role", "settlements"},
+       "--role: expected all, payments or refunds, got \"settlements\""},
+      {{"gateway", "--insecure-local", "--role", "refunds"},
+       "--role refunds shares its orders with the other half through the store: pass --store"},
   };
   for (const auto& [args, message] : cases) {
     const Result r = run_fusebox(args);
@@ -173,6 +177,11 @@ TEST(CliTest, GatewayStartupErrorsExit2WithAReason) {
   EXPECT_EQ(r.exit_code, 2) << context(r);
   EXPECT_NE(r.err.find("gateway.json: /alert_webhook: expected an http:// URL"), std::string::npos)
       << context(r);
+  std::ofstream(config) << "{\n  \"admin_token\": \"t\",\n  \"role\": \"both\"\n}\n";
+  const Result role = run_fusebox({"gateway", "--config", config.string()});
+  EXPECT_EQ(role.exit_code, 2) << context(role);
+  EXPECT_NE(role.err.find("gateway.json: /role: expected one of"), std::string::npos)
+      << context(role);
 }
 
 }  // namespace

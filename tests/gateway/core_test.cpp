@@ -7,41 +7,10 @@
 
 #include "fusebox/gateway/gateway_core.hpp"
 
+#include "core_test_support.hpp"
+
 namespace fusebox::gateway {
 namespace {
-
-constexpr TimeNs kMs = 1'000'000;
-constexpr TimeNs kS = 1'000'000'000;
-
-ChannelSettings wallet(const std::string& name, int priority = 0, std::uint32_t weight = 1) {
-  ChannelSettings c;
-  c.name = name;
-  c.family = Family::wallet_json;
-  c.method = Method::wallet;
-  c.priority = priority;
-  c.weight = weight;
-  c.breaker.minimum_calls = 4;
-  c.breaker.failure_rate = 0.5;
-  c.breaker.window_ns = 10 * kS;
-  c.breaker.open_ns = 5 * kS;
-  c.breaker.probes_to_close = 1;
-  c.breaker.half_open_probes = 1;
-  return c;
-}
-
-ChannelReply answered(PaymentStatus status, std::int64_t amount = 1000, std::string txn = "T1") {
-  ChannelReply r;
-  r.kind = ReplyKind::answered;
-  r.payment = status;
-  r.amount_minor = amount;
-  r.currency = "CNY";
-  if (status == PaymentStatus::succeeded) r.channel_txn_id = std::move(txn);
-  return r;
-}
-
-CallOutcome delivered(ChannelReply reply, TimeNs latency = 10 * kMs) {
-  return CallOutcome{Transport::delivered, std::move(reply), latency};
-}
 
 CallOutcome transport(Transport t) { return CallOutcome{t, {}, 100 * kMs}; }
 

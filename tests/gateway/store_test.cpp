@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -224,6 +225,23 @@ TYPED_TEST(StoreContract, UpsertThenLoadReturnsTheLatestRow) {
   EXPECT_EQ(describe(loaded[0]), describe(paid));
 }
 
+TYPED_TEST(StoreContract, FindsOnePaymentByIdAfterAFlush) {
+  Store& store = *this->store_;
+  Payment paid = make_payment("p-1", 10, PaymentStatus::succeeded);
+  paid.refunded_minor = 250;
+  store.save(make_payment("p-0", 5));
+  store.save(paid);
+  store.flush();
+
+  const std::optional<Payment> found = store.find_payment("p-1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(describe(*found), describe(paid));
+  EXPECT_FALSE(store.find_payment("p-9").has_value());
+  EXPECT_FALSE(store.find_payment("").has_value());
+  // Read twice: the prepared statement is reusable.
+  EXPECT_EQ(store.find_payment("p-0")->payment_id, "p-0");
+}
+
 TYPED_TEST(StoreContract, LoadsPaymentsInCreationOrderThenInsertionOrder) {
   Store& store = *this->store_;
   store.save(make_payment("p-c", 30));
@@ -435,11 +453,34 @@ TEST_F(SqliteStoreTest, TwoProcessesOnOneFileBothWriteWithoutLockErrors) {
   EXPECT_EQ(make_sqlite_store(options())->load_payments().size(), 600U);
 }
 
+// How the refunds process learns of a payment: it sees what the payments process committed,
+// and only that (nothing queued, its own or the other's, is waited for).
+TEST_F(SqliteStoreTest, FindPaymentSeesAnotherStoresCommittedRowsOnly) {
+  SqliteOptions slow = options();
+  slow.role = Role::payments;
+  slow.max_delay_ns = 3'600'000'000'000;  // nothing commits before a flush
+  auto payments = make_sqlite_store(slow);
+  SqliteOptions as_refunds = options();
+  as_refunds.role = Role::refunds;
+  auto refunds = make_sqlite_store(as_refunds);
+
+  payments->save(make_payment("p-1", 1));
+  EXPECT_FALSE(refunds->find_payment("p-1").has_value()) << "still queued in the other store";
+  payments->flush();
+  ASSERT_TRUE(refunds->find_payment("p-1").has_value());
+  EXPECT_EQ(refunds->find_payment("p-1")->status, PaymentStatus::processing);
+
+  payments->save(make_payment("p-1", 1, PaymentStatus::succeeded));
+  EXPECT_EQ(refunds->find_payment("p-1")->status, PaymentStatus::processing);
+  payments->flush();
+  EXPECT_EQ(refunds->find_payment("p-1")->status, PaymentStatus::succeeded);
+}
+
 TEST_F(SqliteStoreTest, EachRoleUpdatesOnlyItsOwnPaymentColumns) {
   SqliteOptions as_payments = options();
-  as_payments.role = StoreRole::payments;
+  as_payments.role = Role::payments;
   SqliteOptions as_refunds = options();
-  as_refunds.role = StoreRole::refunds;
+  as_refunds.role = Role::refunds;
   auto payments = make_sqlite_store(as_payments);
   auto refunds = make_sqlite_store(as_refunds);
 

@@ -79,6 +79,9 @@ struct GatewayConfig {
   std::int64_t max_amount_minor = 100'000'000'000;  // one billion in major units
   std::string notify_base_url;  // the notify_url sent to wallets is this + "/notify/" + channel
   std::size_t expected_orders = 1 << 20;  // order tables are sized for this many up front
+  // Which services this process runs (types.hpp). Set by the live runtime from its config's
+  // top-level "role" or --role; not a field of the "gateway" object.
+  Role role = Role::all;
   // Deliberate bugs, for proving the harness finds them ("planted_bug"); never set outside
   // such a test. "failover_after_timeout": a pay that timed out moves to the next channel as
   // if it had never been sent, so a channel that did charge it and the next one both do.

@@ -153,6 +153,9 @@ class GatewayCore {
   void refund(TimeNs now, RequestId request, const RefundRequest& body, Effects& effects);
   void close(TimeNs now, RequestId request, std::string_view payment_id, Effects& effects);
   [[nodiscard]] const Payment* find_payment(std::string_view payment_id) const;
+  // A payment as the merchant API shows it: find_payment's, except that in the payments role
+  // the refund sums are read from the store, where the refunds process keeps them.
+  [[nodiscard]] std::optional<Payment> payment_for_merchant(std::string_view payment_id) const;
   [[nodiscard]] const Refund* find_refund(std::string_view refund_id) const;
 
   // Channel side.

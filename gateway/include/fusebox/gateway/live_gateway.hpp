@@ -31,18 +31,15 @@ struct ChannelEndpoint {
   std::string merchant_key_pem;        // asymmetric schemes: the gateway's signing key
 };
 
-enum class Role : std::uint8_t { all, payments, refunds };
-
 struct LiveGatewayOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: chosen by the OS
   std::string admin_token;
   bool insecure_local = false;  // allow an empty admin token (loopback only)
   std::filesystem::path store_path = ":memory:";
-  Role role = Role::all;
   std::string simulator_control;  // the control URL the endpoints came from, if any
   std::vector<ChannelEndpoint> endpoints;
-  GatewayConfig core;
+  GatewayConfig core;  // core.role: which services this process runs
   // The merchant's signing key per channel: generated at start for asymmetric schemes and
   // registered with the simulator; HMAC channels use the shared secret.
   std::string merchant_id = "fusebox-gateway";
@@ -58,9 +55,10 @@ struct LiveGatewayOptions {
 [[nodiscard]] LiveGatewayOptions load_gateway_options(const std::filesystem::path& path);
 
 // Fills `options.endpoints` (and, when `options.core.channels` is empty, the channels with
-// default settings) from a running simulator's control API, and registers a fresh merchant
-// key with every channel that signs asymmetrically. Throws std::runtime_error naming the URL
-// and what went wrong.
+// default settings) from a running simulator's control API, and registers a merchant key with
+// every channel that signs asymmetrically: fresh each start with an in-memory store, else the
+// one kept beside `options.store_path` (options.cpp). Throws std::runtime_error naming the
+// URL or file and what went wrong.
 void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& control_url);
 
 class LiveGateway {

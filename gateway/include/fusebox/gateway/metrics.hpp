@@ -62,7 +62,8 @@ struct AlertEvent {
 
 struct NotificationCounters {
   std::uint64_t applied = 0, duplicate = 0, forged = 0, mismatch = 0, unknown_order = 0,
-                malformed = 0, conflict = 0;
+                malformed = 0, conflict = 0,
+                wrong_role = 0;  // for the other process of a split deployment, not ACKed
 };
 
 class Metrics {

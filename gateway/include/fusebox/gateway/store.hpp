@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -80,6 +81,10 @@ class Store {
   [[nodiscard]] virtual std::vector<Payment> load_payments() = 0;
   [[nodiscard]] virtual std::vector<Refund> load_refunds() = 0;
   [[nodiscard]] virtual std::vector<Transition> load_transitions(const std::string& id) = 0;
+  // One payment as committed by any process sharing the store, without waiting for this
+  // store's own queued writes: how one role sees what the other has done. Within the
+  // writer's commit delay (SqliteOptions::max_delay_ns) a change may not be visible yet.
+  [[nodiscard]] virtual std::optional<Payment> find_payment(const std::string& payment_id) = 0;
   [[nodiscard]] virtual StoreStats stats() const = 0;
 };
 
@@ -92,7 +97,7 @@ class StoreError : public std::runtime_error {
 // reported by flush), so tests written against one hold for the other.
 [[nodiscard]] std::unique_ptr<Store> make_memory_store();
 
-// Which process writes through this store, when the payments and refunds services run as two
+// The store's side of the process Role, when the payments and refunds services run as two
 // processes on one file. Both processes write payment rows (the refunds process keeps the
 // refund sums on them), so each owns a part of the row and an update never overwrites the
 // other's part. A new row is always inserted whole.
@@ -101,7 +106,6 @@ class StoreError : public std::runtime_error {
 //   refunds:  a payment update writes only refunded_minor and refunding_minor.
 // Refund rows belong to whoever saves them (only the refunds process does) and are written
 // whole; attempts, notifications and transitions are appended and never conflict.
-enum class StoreRole : std::uint8_t { all, payments, refunds };
 
 // The schema this build writes (PRAGMA user_version). An older file is migrated on open; a
 // newer one is refused rather than misread.
@@ -109,7 +113,7 @@ inline constexpr int kSqliteSchemaVersion = 1;
 
 struct SqliteOptions {
   std::filesystem::path path;       // ":memory:" for an in-memory database
-  StoreRole role = StoreRole::all;  // see StoreRole
+  Role role = Role::all;            // which part of a payment row this process owns
   std::size_t max_batch = 4096;     // writes per transaction at most
   TimeNs max_delay_ns = 5'000'000;  // a queued write is committed within this
   // Past this many writes queued, save/append block until the writer catches up. A queued

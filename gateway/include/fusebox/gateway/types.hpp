@@ -20,6 +20,9 @@ enum class Family : std::uint8_t { wallet_json, wallet_xml, bank_binary };
 // What the gateway asks of a channel.
 enum class ChannelOp : std::uint8_t { pay, query, refund, refund_query, close };
 inline constexpr int kChannelOpCount = 5;
+// Which services a gateway process runs: both (the default), or one half of the split by
+// business type, two processes sharing one store (docs/GATEWAY.md, "Two processes").
+enum class Role : std::uint8_t { all, payments, refunds };
 
 // Wire names: "PROCESSING", "SUCCEEDED", "FAILED", "CLOSED"; "wallet", "bank";
 // "wallet-json", "wallet-xml", "bank-binary"; "pay", "query", "refund", "refund_query", "close".
@@ -28,10 +31,12 @@ inline constexpr int kChannelOpCount = 5;
 [[nodiscard]] std::string_view to_string(Method method);
 [[nodiscard]] std::string_view to_string(Family family);
 [[nodiscard]] std::string_view to_string(ChannelOp op);
+[[nodiscard]] std::string_view to_string(Role role);  // "all", "payments", "refunds"
 [[nodiscard]] std::optional<PaymentStatus> parse_payment_status(std::string_view name);
 [[nodiscard]] std::optional<RefundStatus> parse_refund_status(std::string_view name);
 [[nodiscard]] std::optional<Method> parse_method(std::string_view name);
 [[nodiscard]] std::optional<Family> parse_family(std::string_view name);
+[[nodiscard]] std::optional<Role> parse_role(std::string_view name);
 
 [[nodiscard]] constexpr bool is_final(PaymentStatus status) {
   return status != PaymentStatus::processing;
