@@ -96,8 +96,12 @@ Answer ChannelModel::process(TimeNs now_ns, const Request& request, const Reques
       return refund_query(request);
     case Operation::close:
       return close(now_ns, request);
-    case Operation::statement:
-      return Answer{};
+    case Operation::statement: {
+      Answer answer;
+      answer.statement_csv =
+          render_statement_csv(statement(now_ns, request.from_ns, request.to_ns));
+      return answer;
+    }
   }
   return error(AnswerCode::invalid_request, "unknown operation");
 }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <optional>
 
+#include <climits>
 #include <nlohmann/json.hpp>
 
 namespace fusebox::sim::wallet_json {
@@ -12,12 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<std::string_view, Operation>, 5> kPaths{{
+constexpr std::array<std::pair<std::string_view, Operation>, 6> kPaths{{
     {"/v1/pay", Operation::pay},
     {"/v1/query", Operation::query},
     {"/v1/refund", Operation::refund},
     {"/v1/refund/query", Operation::refund_query},
     {"/v1/close", Operation::close},
+    {"/v1/statement", Operation::statement},
 }};
 
 std::string_view state_name(PaymentState state) {
@@ -177,6 +180,18 @@ bool valid_currency(const std::string& currency) {
 bool read_operation_fields(const json& body, Operation operation, ParsedRequest& out,
                            std::string& why) {
   Request& request = out.request;
+  if (operation == Operation::statement) {
+    // As text, so both families read the range alike; a JSON string keeps its quotes and is
+    // refused as not an integer.
+    const auto text_of = [&](const char* name) -> std::optional<std::string> {
+      const auto it = body.find(name);
+      return it == body.end() ? std::nullopt : std::optional<std::string>(it->dump());
+    };
+    const auto from_ms = text_of("from_ms");
+    const auto to_ms = text_of("to_ms");
+    return read_statement_range(from_ms ? &*from_ms : nullptr, to_ms ? &*to_ms : nullptr, request,
+                                why);
+  }
   if (operation != Operation::refund_query) {
     auto order_id = text_field(body, "order_id", 64, why);
     if (!order_id) return false;
@@ -293,6 +308,7 @@ HttpReply render_decision(const Decision& decision, const MessageSigner& channel
   body["message"] = answer.reason.empty() ? "OK" : answer.reason;
   if (!answer.payment.order_id.empty()) put_payment(body, answer.payment);
   if (!answer.refund.refund_id.empty()) put_refund(body, answer.refund);
+  if (!answer.statement_csv.empty()) body["csv"] = answer.statement_csv;
   std::string text =
       seal(std::move(body), channel, envelope, decision.delivery == Delivery::bad_signature);
   if (decision.delivery == Delivery::malformed_body) text = text.substr(0, text.size() / 2);
@@ -308,6 +324,31 @@ std::string render_notification(const Notification& notification, const MessageS
   put_payment(body, notification.payment);
   if (notification.kind == NotificationKind::refund) put_refund(body, notification.refund);
   return seal(std::move(body), channel, envelope, notification.forged);
+}
+
+bool read_statement_range(const std::string* from_ms, const std::string* to_ms, Request& request,
+                          std::string& why) {
+  const auto millis = [&](const std::string* text, const char* name, TimeNs& out) {
+    if (text == nullptr) return true;
+    std::int64_t value = 0;
+    const char* end = text->data() + text->size();
+    const auto [stop, error] = std::from_chars(text->data(), end, value);
+    if (text->empty() || error != std::errc() || stop != end || value < 0 ||
+        value > INT64_MAX / kNsPerMs) {
+      why = std::string(name) + ": expected a non-negative integer (milliseconds)";
+      return false;
+    }
+    out = value * kNsPerMs;
+    return true;
+  };
+  if (!millis(from_ms, "from_ms", request.from_ns) || !millis(to_ms, "to_ms", request.to_ns)) {
+    return false;
+  }
+  if (request.from_ns >= request.to_ns) {
+    why = "to_ms: expected a time after from_ms";
+    return false;
+  }
+  return true;
 }
 
 bool is_ack(int status, std::string_view body) { return status == 200 && body == kAckBody; }

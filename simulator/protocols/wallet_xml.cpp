@@ -11,12 +11,13 @@ namespace fusebox::sim::wallet_xml {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Operation>, 5> kPaths{{
+constexpr std::array<std::pair<std::string_view, Operation>, 6> kPaths{{
     {"/pay/create", Operation::pay},
     {"/pay/query", Operation::query},
     {"/pay/close", Operation::close},
     {"/refund/create", Operation::refund},
     {"/refund/query", Operation::refund_query},
+    {"/pay/downloadbill", Operation::statement},
 }};
 
 std::string_view trade_state(PaymentState state) {
@@ -170,6 +171,10 @@ std::optional<std::int64_t> amount(const Fields& fields, const char* name, std::
 bool read_operation_fields(const Fields& fields, Operation operation, ParsedRequest& out,
                            std::string& why) {
   Request& request = out.request;
+  if (operation == Operation::statement) {
+    return wallet_json::read_statement_range(find(fields, "from_ms"), find(fields, "to_ms"),
+                                             request, why);
+  }
   if (operation != Operation::refund_query) {
     auto order_id = text(fields, "out_trade_no", 64, why);
     if (!order_id) return false;
@@ -255,6 +260,7 @@ HttpReply render_decision(const Decision& decision, const MessageSigner& channel
   }
   if (!answer.payment.order_id.empty()) put_payment(fields, answer.payment);
   if (!answer.refund.refund_id.empty()) put_refund(fields, answer.refund);
+  if (!answer.statement_csv.empty()) fields.emplace_back("csv", answer.statement_csv);
   std::string text =
       seal(std::move(fields), channel, envelope, decision.delivery == Delivery::bad_signature);
   if (decision.delivery == Delivery::malformed_body) text = text.substr(0, text.size() / 2);

@@ -230,6 +230,14 @@ TEST(StatementTest, ListsChargesAndSucceededRefundsInRange) {
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "channel_txn_id,order_id,refund_id,type,amount,currency,at_ms");
   EXPECT_NE(csv.find(",a,ra,REFUND,300,CNY,"), std::string::npos) << csv;
+
+  // A statement request through the front door answers the same CSV for its range.
+  Request download;
+  download.operation = Operation::statement;
+  download.to_ns = from_s(2);
+  EXPECT_EQ(
+      driver.send(download).answer.statement_csv,
+      render_statement_csv(driver.model().statement(driver.scheduler().now_ns(), 0, from_s(2))));
 }
 
 TEST(StatementTest, DiscrepancyFaultAltersRowsReproducibly) {

@@ -156,7 +156,7 @@ class LiveSimulatorTest : public ::testing::Test {
         {"name": "wx", "family": "wallet-json", "sign": "none", "tls": false,
          "notify_url": "http://127.0.0.1:)" +
                                std::to_string(merchant_port) + R"(/notify/wx",
-         "latency_ms": {"pay": 30, "query": 1},
+         "latency_ms": {"pay": 30, "query": 1, "statement": 1},
          "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100}},
         {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false},
         {"name": "secure", "family": "wallet-json", "sign": "none", "tls": true},
@@ -237,6 +237,12 @@ TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
   const Reply statement = call(control_, http::verb::get, "/control/channels/wx/statement");
   EXPECT_EQ(statement.status, 200);
   EXPECT_NE(statement.body.find(",o-1,,PAYMENT,100,CNY,"), std::string::npos) << statement.body;
+  // The merchant's own way to the same statement: the wallet protocol's download.
+  const Reply downloaded =
+      call(wx_, http::verb::post, "/v1/statement",
+           json{{"merchant_id", "m"}, {"nonce", "z"}, {"timestamp", 1}}.dump());
+  ASSERT_EQ(downloaded.status, 200) << downloaded.body;
+  EXPECT_EQ(json::parse(downloaded.body)["csv"], statement.body);
 }
 
 // The models' timers are visible: how many wait, the queue's bound, and how many a full

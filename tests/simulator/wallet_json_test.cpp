@@ -3,6 +3,7 @@
 // the channel's key, and the in-message faults (503, 429, bad signature, malformed) show.
 #include "fusebox/simulator/wallet_json.hpp"
 
+#include <climits>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -104,6 +105,37 @@ TEST_F(WalletJsonTest, DecodesEveryOperationByPath) {
       std::get<wj::ParsedRequest>(parse("/v1/refund/query", signed_body({{"refund_id", "r"}})))
           .request.operation,
       Operation::refund_query);
+}
+
+TEST_F(WalletJsonTest, AStatementRequestNamesItsRangeOrTakesTheWholeLedger) {
+  const auto whole = std::get<wj::ParsedRequest>(parse("/v1/statement", signed_body({})));
+  EXPECT_EQ(whole.request.operation, Operation::statement);
+  EXPECT_EQ(whole.request.from_ns, 0);
+  EXPECT_EQ(whole.request.to_ns, INT64_MAX);
+  const auto day = std::get<wj::ParsedRequest>(
+      parse("/v1/statement", signed_body({{"from_ms", 1'000}, {"to_ms", 86'401'000}})));
+  EXPECT_EQ(day.request.from_ns, from_ms(1'000));
+  EXPECT_EQ(day.request.to_ns, from_ms(86'401'000));
+  const auto message = [&](const json& fields) {
+    const wj::HttpReply reply = error_of(parse("/v1/statement", signed_body(fields)));
+    EXPECT_EQ(reply.status, 400) << fields;
+    return json::parse(reply.body)["message"].get<std::string>();
+  };
+  EXPECT_EQ(message({{"from_ms", -1}}), "from_ms: expected a non-negative integer (milliseconds)");
+  EXPECT_EQ(message({{"to_ms", "5"}}), "to_ms: expected a non-negative integer (milliseconds)");
+  EXPECT_EQ(message({{"from_ms", 5}, {"to_ms", 5}}), "to_ms: expected a time after from_ms");
+}
+
+TEST_F(WalletJsonTest, AStatementAnswerCarriesItsCsvUnderTheSignature) {
+  Decision decision;
+  decision.answer.statement_csv = "channel_txn_id,order_id\nch-1,o-1\n";
+  const json body = json::parse(wj::render_decision(decision, channel_signer(), kEnvelope).body);
+  EXPECT_EQ(body["code"], "SUCCESS");
+  EXPECT_EQ(body["csv"], decision.answer.statement_csv);
+  EXPECT_TRUE(channel_signed(body));
+  json altered = body;
+  altered["csv"] = "channel_txn_id,order_id\n";  // a row taken out in transit
+  EXPECT_FALSE(channel_signed(altered));
 }
 
 TEST_F(WalletJsonTest, TamperedOrUnsignedRequestsGet401) {

@@ -105,6 +105,25 @@ TEST(WalletXmlTest, TamperedAndMalformedRequests) {
   EXPECT_EQ(error_of("/nowhere", "").first, 404);
 }
 
+TEST(WalletXmlTest, StatementsAreDownloadedByRangeWithTheCsvSigned) {
+  const auto day =
+      parse("/pay/downloadbill", signed_request({{"from_ms", "1000"}, {"to_ms", "86401000"}}));
+  ASSERT_TRUE(std::holds_alternative<wx::ParsedRequest>(day));
+  EXPECT_EQ(std::get<wx::ParsedRequest>(day).request.operation, Operation::statement);
+  EXPECT_EQ(std::get<wx::ParsedRequest>(day).request.from_ns, from_ms(1'000));
+  EXPECT_EQ(std::get<wx::ParsedRequest>(day).request.to_ns, from_ms(86'401'000));
+  EXPECT_EQ(error_of("/pay/downloadbill", signed_request({{"from_ms", "yesterday"}})).second,
+            "from_ms: expected a non-negative integer (milliseconds)");
+
+  Decision d;
+  d.answer.statement_csv = "channel_txn_id,order_id\ntx-1,o-1\n";
+  const Fields fields =
+      fields_of(wx::render_decision(d, MessageSigner::hmac(kSecret), kEnvelope).body);
+  EXPECT_EQ(field(fields, "result_code"), "SUCCESS");
+  EXPECT_EQ(field(fields, "csv"), d.answer.statement_csv);
+  EXPECT_TRUE(channel_signed(fields));
+}
+
 TEST(WalletXmlTest, AnswersCarryStateAndVerify) {
   Decision d;
   d.answer.payment = PaymentView{"o-1", PaymentState::paid, 1'250, "CNY", "tx-1", from_ms(9)};

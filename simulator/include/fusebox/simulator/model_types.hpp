@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include <climits>
+
 #include "fusebox/common/clock.hpp"
 
 namespace fusebox::sim {
@@ -38,6 +40,9 @@ struct Request {
   std::int64_t amount_minor = 0;
   std::string currency;
   int node = 0;  // the front-end node that received it (bank-binary); 0 elsewhere
+  // statement: the range [from_ns, to_ns) of the ledger it covers
+  TimeNs from_ns = 0;
+  TimeNs to_ns = INT64_MAX;
 };
 
 // The business answer, before any transport fault.
@@ -73,6 +78,7 @@ struct Answer {
   std::string reason;  // human-readable, for the protocol's message field
   PaymentView payment;
   RefundView refund;
+  std::string statement_csv;  // statement: render_statement_csv's text (channel_model.hpp)
 };
 
 // How the answer travels back: the transport faults a live server acts out and the sim

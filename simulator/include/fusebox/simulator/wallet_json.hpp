@@ -61,6 +61,13 @@ struct Envelope {
 // The Retry-After header of a 429: whole seconds, rounded up, at least 1.
 [[nodiscard]] std::pair<std::string, std::string> retry_after_header(TimeNs retry_after_ns);
 
+// A statement request's range from the text of its optional from_ms and to_ms fields (both
+// wallet families): [from_ms, to_ms) on the channel's clock, the whole ledger by default.
+// False with `why` naming the field when one is not a non-negative integer of milliseconds,
+// or when the range is empty.
+[[nodiscard]] bool read_statement_range(const std::string* from_ms, const std::string* to_ms,
+                                        Request& request, std::string& why);
+
 // Only this counts as an acknowledgement: HTTP 200 and a body of exactly kAckBody.
 [[nodiscard]] bool is_ack(int status, std::string_view body);
 
