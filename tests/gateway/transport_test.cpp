@@ -299,7 +299,11 @@ TEST_F(HttpTransportTest, WaitingPastItsDeadlineOrPastTheQueueBoundIsNotSent) {
   endpoint.max_waiting = 2;
   auto transport = make_http_transport(io_, endpoint);
   Sender sender(*transport);
-  for (int i = 0; i < 4; ++i)
+  // The first holds the only connection past the others' deadlines, so they expire while
+  // waiting whatever the timers' order (with equal deadlines, a slow machine could free the
+  // connection for the second one just before its own deadline).
+  sender.send("/pay", "x", milliseconds(400));
+  for (int i = 1; i < 4; ++i)
     sender.send("/pay", "x", milliseconds(150));
   ASSERT_TRUE(run([&] { return sender.completed() == 4; }));
   EXPECT_EQ(sender.result(0).transport, Transport::timeout) << "it left and got no answer";
