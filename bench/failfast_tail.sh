@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Where the fail-fast tail comes from (issue #4; docs/PERFORMANCE.md, "Where the fail-fast
+# tail comes from"). One simulator and one gateway on 127.0.0.1, a short fill at 64
+# connections, the channel switched off, then rounds of wrk -c1 that alternate variants on
+# the same gateway, so each variant sees the same machine:
+#   bad-request   a pay with amount -1: answered 400 by the same loop, nothing stored
+#   switched-off  a pay to the switched-off channel: rejected, a FAILED payment stored
+#   writer-nice10 the same, the store's writer thread reniced to 10
+#   writer-idle   the same, the writer at SCHED_IDLE
+# Thread priorities are changed from outside (renice, chrt) on every gateway thread but the
+# event loop's; the gateway itself is unchanged.
+#
+# Usage: [BUILD_DIR=build/ci] [EXPECTED_ORDERS=N] bench/failfast_tail.sh [ROUNDS=4] [DURATION_S=6]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-4}
+duration=${2:-6}
+source bench/lib.sh
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+build=${BUILD_DIR:-build/release}
+if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
+cmake --build "$build" --target fusebox >/dev/null
+fusebox=$build/harness/fusebox
+
+cat > "$work/sim.json" <<JSON
+{"seed": 1, "channels": [
+  {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
+   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+$fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
+pids+=("$!")
+wait_ready "$work/sim.ready"
+control=$(ready_field "$work/sim.ready" '["control"]')
+cat > "$work/gw.json" <<JSON
+{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-1048576},
+  "poller": {"schedule_s": [3600]},
+  "channels": [{"name": "hmac", "family": "wallet-json",
+                "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
+JSON
+$fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" 2>"$work/gw.err" &
+gw=$!; pids+=("$gw")
+wait_ready "$work/gw.ready"
+api=$(ready_field "$work/gw.ready" '["api"]')
+sed 's/"amount":100,/"amount":-1,/' bench/peers/pay.lua > "$work/bad.lua"
+
+TARGET=gateway CHANNEL=hmac RUN=fill wrk -t1 -c64 -d5s -s bench/peers/pay.lua "$api" >/dev/null
+curl -s -X POST -H 'Authorization: Bearer bench' "$api/admin/channels/hmac/switch" \
+  -d '{"enabled": false}' >/dev/null
+
+writer() {  # normal|nice10|idle: the scheduling of every gateway thread but the event loop
+  for task in /proc/"$gw"/task/*; do
+    local tid=${task##*/}
+    [ "$tid" = "$gw" ] && continue
+    case $1 in
+      normal) chrt -o -p 0 "$tid"; renice -n 0 -p "$tid" >/dev/null ;;
+      nice10) chrt -o -p 0 "$tid"; renice -n 10 -p "$tid" >/dev/null ;;
+      idle) renice -n 0 -p "$tid" >/dev/null; chrt -i -p 0 "$tid" ;;
+    esac
+  done
+}
+echo "wrk -t1 -c1 -d${duration}s --latency, $rounds rounds, $(nproc) cores, $(date -u +%F)"
+for round in $(seq 1 "$rounds"); do
+  for variant in bad-request switched-off writer-nice10 writer-idle; do
+    script=bench/peers/pay.lua
+    case $variant in
+      bad-request) script=$work/bad.lua; writer normal ;;
+      switched-off) writer normal ;;
+      writer-nice10) writer nice10 ;;
+      writer-idle) writer idle ;;
+    esac
+    TARGET=gateway CHANNEL=hmac RUN=r$round$RANDOM wrk -t1 -c1 -d"${duration}s" --latency \
+      -s "$script" "$api" > "$work/wrk.out"
+    printf '%-14s %10s req/s   p50 %8s   p90 %8s   p99 %8s\n' "$variant" \
+      "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" \
+      "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")" \
+      "$(awk '$1 == "90%" {print $2}' "$work/wrk.out")" \
+      "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")"
+  done
+done
