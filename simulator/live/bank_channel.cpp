@@ -99,8 +99,7 @@ std::unique_ptr<LiveChannel> make_bank_channel(asio::io_context& io, Timers& tim
                                                ChannelSpec spec, std::uint64_t seed,
                                                const std::string& secret) {
   auto channel = std::make_unique<BankChannel>(io, timers, std::move(spec), seed, secret);
-  for (const Fault& fault : channel->spec().faults)
-    (void)channel->model().faults().add(fault);
+  channel->add_configured_faults();
   return channel;
 }
 

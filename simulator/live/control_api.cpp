@@ -163,6 +163,14 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
   try {
     if (parts[1] == "channels" && parts.size() == 2 && in.method == "GET")
       return reply(200, channels_json(channels));
+    if (parts[1] == "reset" && parts.size() == 2 && in.method == "POST") {
+      json names = json::array();
+      for (auto& [name, channel] : channels) {
+        channel->reset();
+        names.push_back(name);
+      }
+      return reply(200, json{{"reset", names}});
+    }
     if (parts[1] == "ca" && parts.size() == 2 && in.method == "GET") {
       if (ca_pem.empty()) return reply(404, error_body("no_tls", "no channel uses TLS"));
       return respond(

@@ -107,7 +107,9 @@ template <class OnEffects>
 void set_model_timers(Timers& timers, ChannelModel& model,
                       const std::vector<TimerRequest>& requests, const OnEffects& on_effects) {
   for (const TimerRequest& timer : requests) {
-    (void)timers.at(timer.at_ns, [&timers, &model, token = timer.token, on_effects] {
+    (void)timers.at(timer.at_ns, [&timers, &model, token = timer.token,
+                                  generation = model.generation(), on_effects] {
+      if (model.generation() != generation) return;  // set before a reset
       Effects more;
       model.on_timer(timers.now_ns(), token, more);
       on_effects(more);
@@ -133,6 +135,19 @@ class LiveChannel {
   [[nodiscard]] virtual const ChannelSpec& spec() const = 0;
   [[nodiscard]] virtual std::string public_key_pem() const = 0;
   [[nodiscard]] virtual std::string hmac_secret() const = 0;
+
+  // The faults of the channel's config, added at start and again by reset().
+  void add_configured_faults() {
+    for (const Fault& fault : spec().faults)
+      (void)model().faults().add(fault);
+  }
+  // Back to how it started (POST /control/reset): the model reset, the configured faults
+  // back, the listeners as they say. A registered merchant key stays, as an account would.
+  virtual void reset() {
+    model().reset();
+    add_configured_faults();
+    refresh_listeners(now_ns());
+  }
 
   // What listen() answered (URL or node addresses), for the control API's listing.
   [[nodiscard]] const nlohmann::json& endpoint() const { return endpoint_; }

@@ -94,6 +94,10 @@ class WalletChannel final : public LiveChannel {
     }
   }
   void register_merchant(MessageVerifier verifier) override { verifier_ = std::move(verifier); }
+  void reset() override {
+    LiveChannel::reset();
+    notify_urls_.clear();
+  }
   ChannelModel& model() override { return model_; }
   TimeNs now_ns() const override { return timers_.now_ns(); }
   const ChannelSpec& spec() const override { return spec_; }
@@ -143,14 +147,17 @@ class WalletChannel final : public LiveChannel {
     const std::string& target = notify_url_for(n);
     const std::string body = codec_.notification(n, signer_, envelope());
     if (target.empty()) return;  // nowhere to send: the attempt goes unanswered, like a dead URL
-    notifier_.post(target, codec_.content_type, body,
-                   [this, n](int status, const std::string& reply) {
-                     if (n.forged) return;
-                     Effects more;
-                     model_.on_notification_result(timers_.now_ns(), n.id, n.attempt,
-                                                   codec_.is_ack(status, reply), more);
-                     apply(more);
-                   });
+    notifier_.post(
+        target, codec_.content_type, body,
+        [this, n, generation = model_.generation()](int status, const std::string& reply) {
+          // A forged copy expects nothing; a result from before a reset names a
+          // notification of the old state.
+          if (n.forged || model_.generation() != generation) return;
+          Effects more;
+          model_.on_notification_result(timers_.now_ns(), n.id, n.attempt,
+                                        codec_.is_ack(status, reply), more);
+          apply(more);
+        });
   }
 
   // A refund's notification goes where its refund request said, else where its payment's
@@ -188,8 +195,7 @@ std::unique_ptr<LiveChannel> make_wallet_channel(asio::io_context& io, Timers& t
                                                  std::shared_ptr<asio::ssl::context> tls) {
   auto channel =
       std::make_unique<WalletChannel>(io, timers, std::move(spec), seed, secret, std::move(tls));
-  for (const Fault& fault : channel->spec().faults)
-    (void)channel->model().faults().add(fault);
+  channel->add_configured_faults();
   return channel;
 }
 

@@ -43,12 +43,19 @@ Answer error(AnswerCode code, std::string reason) {
 
 ChannelModel::ChannelModel(ChannelModelConfig config, std::uint64_t master_seed)
     : config_(std::move(config)),
+      master_seed_(master_seed),
       latency_rng_(Rng::stream(master_seed, "sim." + config_.name + ".latency")),
       outcome_rng_(Rng::stream(master_seed, "sim." + config_.name + ".outcome")),
       fault_rng_(Rng::stream(master_seed, "sim." + config_.name + ".faults")),
       notify_rng_(Rng::stream(master_seed, "sim." + config_.name + ".notify")),
       statement_rng_(Rng::stream(master_seed, "sim." + config_.name + ".statement")),
       capacity_(config_.capacity) {}
+
+void ChannelModel::reset() {
+  const std::uint64_t next = generation_ + 1;
+  *this = ChannelModel(config_, master_seed_);
+  generation_ = next;
+}
 
 Decision ChannelModel::handle(TimeNs now_ns, const Request& request, Effects& effects) {
   ++counters_.requests[static_cast<std::size_t>(request.operation)];

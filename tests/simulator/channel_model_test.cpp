@@ -51,6 +51,30 @@ TEST(ChannelModelTest, WalletPayCreatesAnOrderThatIsPaidLaterAndNotified) {
   EXPECT_EQ(ledger[1].at_ns, from_s(1));
 }
 
+TEST(ChannelModelTest, ResetForgetsEverythingAndReplaysTheSameRandomStreams) {
+  ModelDriver driver(simple_wallet());
+  (void)driver.model().faults().add(testing::fault(FaultKind::decline, 0.5));
+  const auto outcomes = [&] {
+    std::vector<AnswerCode> codes;
+    for (int i = 0; i < 20; ++i)
+      codes.push_back(driver.send(pay("o-" + std::to_string(i), 100)).answer.code);
+    return codes;
+  };
+  const std::vector<AnswerCode> first = outcomes();
+  ASSERT_GT(driver.model().ledger().entries().size(), 0U);
+  const std::uint64_t generation = driver.model().generation();
+
+  driver.model().reset();
+  EXPECT_EQ(driver.model().generation(), generation + 1);
+  EXPECT_TRUE(driver.model().ledger().entries().empty());
+  EXPECT_EQ(driver.model().counters().requests[0], 0U);
+  EXPECT_FALSE(driver.model().payment("o-1").has_value());
+  EXPECT_TRUE(driver.model().faults().faults().empty());
+  // With the fault back, the same requests meet the same draws as the first time.
+  (void)driver.model().faults().add(testing::fault(FaultKind::decline, 0.5));
+  EXPECT_EQ(outcomes(), first);
+}
+
 TEST(ChannelModelTest, PayIsIdempotentByOrderIdAndRejectsADifferentBody) {
   ModelDriver driver(simple_wallet());
   (void)driver.send(pay("o-1", 100));

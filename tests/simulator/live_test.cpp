@@ -287,6 +287,36 @@ TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
   EXPECT_EQ(call(control_, http::verb::delete_, "/control/channels/wx/faults/" + id).status, 404);
 }
 
+// A reset forgets orders, ledger, counters and live faults, and a settle timer set before it
+// does not charge anything after it.
+TEST_F(LiveSimulatorTest, ControlResetStartsEveryChannelAfresh) {
+  ASSERT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-r")).status, 200);
+  ASSERT_EQ(call(control_, http::verb::post, "/control/channels/wx/faults",
+                 R"({"kind": "latency", "delay_ms": 5, "operation": "query"})")
+                .status,
+            201);
+  const Reply reset = call(control_, http::verb::post, "/control/reset");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(json::parse(reset.body)["reset"], json::array({"bank", "secure", "signed", "wx"}));
+  EXPECT_EQ(channel("wx")["faults"], json::array());
+  EXPECT_EQ(channel("wx")["counters"]["pay"], 0);
+  // The old order would have settled and notified 100 ms after its pay.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(call(control_, http::verb::get, "/control/ledger?channel=wx").body, "[]");
+  EXPECT_EQ(channel("wx")["counters"]["notifications_created"], 0);
+  {
+    const std::lock_guard lock(mutex_);
+    EXPECT_TRUE(notifications_.empty());
+  }
+  // The same order id is a new order now, and the channel works as before.
+  const Reply again = call(wx_, http::verb::post, "/v1/pay", pay_body("o-r"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body)["state"], "PAYING");
+  EXPECT_EQ(json::parse(call(control_, http::verb::get, "/control/ledger?channel=wx").body).size(),
+            1U);
+  EXPECT_EQ(call(control_, http::verb::get, "/control/reset").status, 404);
+}
+
 TEST_F(LiveSimulatorTest, ControlApiNamesTheBadField) {
   const Reply bad = call(control_, http::verb::post, "/control/channels/wx/faults",
                          R"({"kind": "outage", "p": 7})");

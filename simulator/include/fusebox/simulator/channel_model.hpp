@@ -101,6 +101,13 @@ class ChannelModel {
   // succeeded refund in the range, plus what an active statement_discrepancy fault injects.
   [[nodiscard]] std::vector<StatementRow> statement(TimeNs now_ns, TimeNs from_ns, TimeNs to_ns);
 
+  // Back to the state it was built in: no orders, refunds, notifications, ledger entries,
+  // counters or faults, the random streams seeded again. generation() moves on, so a driver
+  // drops the timers and notification results it still holds for the old state (their
+  // tokens and ids would name other orders now).
+  void reset();
+  [[nodiscard]] std::uint64_t generation() const { return generation_; }
+
   [[nodiscard]] FaultTable& faults() { return faults_; }
   [[nodiscard]] const Ledger& ledger() const { return ledger_; }
   [[nodiscard]] const ChannelCounters& counters() const { return counters_; }
@@ -156,6 +163,8 @@ class ChannelModel {
   [[nodiscard]] Notification build(std::size_t id) const;
 
   ChannelModelConfig config_;
+  std::uint64_t master_seed_;
+  std::uint64_t generation_ = 0;
   Rng latency_rng_;
   Rng outcome_rng_;
   Rng fault_rng_;
