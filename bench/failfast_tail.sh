@@ -16,11 +16,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-4}
 duration=${2:-6}
 source bench/lib.sh
-command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-build=${BUILD_DIR:-build/release}
-if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
-cmake --build "$build" --target fusebox >/dev/null
-fusebox=$build/harness/fusebox
+build_fusebox_with_wrk
 
 cat > "$work/sim.json" <<JSON
 {"seed": 1, "channels": [
@@ -28,20 +24,14 @@ cat > "$work/sim.json" <<JSON
    "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
    "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
-$fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
-pids+=("$!")
-wait_ready "$work/sim.ready"
-control=$(ready_field "$work/sim.ready" '["control"]')
 cat > "$work/gw.json" <<JSON
 {"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-1048576},
   "poller": {"schedule_s": [3600]},
   "channels": [{"name": "hmac", "family": "wallet-json",
                 "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
 JSON
-$fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" 2>"$work/gw.err" &
-gw=$!; pids+=("$gw")
-wait_ready "$work/gw.ready"
-api=$(ready_field "$work/gw.ready" '["api"]')
+start_simulator_and_gateway
+gw=$gw_pid
 sed 's/"amount":100,/"amount":-1,/' bench/peers/pay.lua > "$work/bad.lua"
 
 TARGET=gateway CHANNEL=hmac RUN=fill wrk -t1 -c64 -d5s -s bench/peers/pay.lua "$api" >/dev/null

@@ -15,13 +15,7 @@ duration=${1:-10}
 connections=${2:-64}
 root=$(pwd)
 source bench/lib.sh
-command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-# BUILD_DIR: an already configured build to use as it is (say which in the figures); by
-# default the release preset, configured and built here.
-build=${BUILD_DIR:-build/release}
-if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
-cmake --build "$build" --target fusebox >/dev/null
-fusebox=$build/harness/fusebox
+build_fusebox_with_wrk
 
 
 cat > "$work/sim.json" <<JSON
@@ -36,12 +30,6 @@ cat > "$work/sim.json" <<JSON
    "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
    "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
-$fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
-pids+=("$!")
-wait_ready "$work/sim.ready"
-control=$(ready_field "$work/sim.ready" '["control"]')
-direct=$(ready_field "$work/sim.ready" '["channels"]["direct"]["url"]')
-
 # Polls would start after 5 s and compete with the load; this measures the pay path.
 cat > "$work/gw.json" <<JSON
 {"admin_token": "bench", "gateway": {"poller": {"schedule_s": [3600]},
@@ -49,10 +37,8 @@ cat > "$work/gw.json" <<JSON
     {"name": "hmac", "family": "wallet-json", "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}},
     {"name": "rsa", "family": "wallet-json", "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
 JSON
-$fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" 2>"$work/gw.err" &
-gw_pid=$!; pids+=("$gw_pid")
-wait_ready "$work/gw.ready"
-api=$(ready_field "$work/gw.ready" '["api"]')
+start_simulator_and_gateway
+direct=$(ready_field "$work/sim.ready" '["channels"]["direct"]["url"]')
 
 run() {  # name url target [channel [connections]]: prints "name req/s p50 p99"
   local c=${5:-$connections} script="$root/bench/peers/pay.lua"

@@ -38,3 +38,29 @@ CONF
   /usr/sbin/nginx -c "$work/nginx/nginx.conf" & pids+=("$!")
   wait_http "http://127.0.0.1:$port/"
 }
+
+# The fusebox binary for the gateway scripts, with wrk: BUILD_DIR names an already configured
+# build to use as it is (say which in the figures); by default the release preset,
+# configured and built here. Sets `fusebox`.
+build_fusebox_with_wrk() {
+  command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  local build=${BUILD_DIR:-build/release}
+  if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
+  cmake --build "$build" --target fusebox >/dev/null
+  fusebox=$build/harness/fusebox
+}
+
+# Starts `fusebox simulator` on $work/sim.json and then `fusebox gateway` on $work/gw.json
+# taking its channels from it, both stopped on exit. Sets `control`, `api` and `gw_pid`.
+start_simulator_and_gateway() {
+  $fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
+  pids+=("$!")
+  wait_ready "$work/sim.ready"
+  control=$(ready_field "$work/sim.ready" '["control"]')
+  $fusebox gateway --config "$work/gw.json" --simulator "$control" > "$work/gw.ready" \
+    2>"$work/gw.err" &
+  gw_pid=$!
+  pids+=("$gw_pid")
+  wait_ready "$work/gw.ready"
+  api=$(ready_field "$work/gw.ready" '["api"]')
+}
