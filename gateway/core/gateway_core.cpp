@@ -580,7 +580,8 @@ std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view paymen
   const Payment* mine = find_payment(payment_id);
   if (mine == nullptr) return std::nullopt;
   Payment shown = *mine;
-  if (state_->config.role == Role::payments) {
+  // Only a SUCCEEDED payment can have refunds: the others' sums are 0 without a store read.
+  if (state_->config.role == Role::payments && shown.status == PaymentStatus::succeeded) {
     if (const auto stored = state_->store.find_payment(shown.payment_id)) {
       shown.refunded_minor = stored->refunded_minor;
       shown.refunding_minor = stored->refunding_minor;

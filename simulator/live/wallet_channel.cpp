@@ -116,10 +116,7 @@ class WalletChannel final : public LiveChannel {
                                      std::move(error->headers), WireDelivery::normal});
     }
     auto& request = std::get<wallet_json::ParsedRequest>(parsed);
-    if (!request.notify_url.empty()) {
-      notify_urls_[notify_key(request.request.order_id, request.request.refund_id)] =
-          request.notify_url;
-    }
+    if (!request.notify_url.empty()) remember_notify_url(request.request, request.notify_url);
     Effects effects;
     const Decision decision = model_.handle(timers_.now_ns(), request.request, effects);
     apply(effects);
@@ -164,6 +161,14 @@ class WalletChannel final : public LiveChannel {
   // did, else to the channel's configured URL.
   static std::string notify_key(const std::string& order_id, const std::string& refund_id) {
     return refund_id.empty() ? order_id : order_id + '\n' + refund_id;
+  }
+  // A refund naming its payment's URL again (one process serving both) needs no entry.
+  void remember_notify_url(const Request& request, const std::string& url) {
+    if (!request.refund_id.empty()) {
+      const auto pay_url = notify_urls_.find(request.order_id);
+      if (pay_url != notify_urls_.end() && pay_url->second == url) return;
+    }
+    notify_urls_[notify_key(request.order_id, request.refund_id)] = url;
   }
   const std::string& notify_url_for(const Notification& n) const {
     if (n.kind == NotificationKind::refund) {

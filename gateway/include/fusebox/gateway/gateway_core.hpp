@@ -154,7 +154,8 @@ class GatewayCore {
   void close(TimeNs now, RequestId request, std::string_view payment_id, Effects& effects);
   [[nodiscard]] const Payment* find_payment(std::string_view payment_id) const;
   // A payment as the merchant API shows it: find_payment's, except that in the payments role
-  // the refund sums are read from the store, where the refunds process keeps them.
+  // the refund sums of a SUCCEEDED payment are read from the store, where the refunds
+  // process keeps them.
   [[nodiscard]] std::optional<Payment> payment_for_merchant(std::string_view payment_id) const;
   [[nodiscard]] const Refund* find_refund(std::string_view refund_id) const;
 
