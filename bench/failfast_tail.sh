@@ -25,7 +25,7 @@ cat > "$work/sim.json" <<JSON
    "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
 cat > "$work/gw.json" <<JSON
-{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-1048576},
+{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-0},
   "poller": {"schedule_s": [3600]},
   "channels": [{"name": "hmac", "family": "wallet-json",
                 "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}

@@ -99,7 +99,7 @@ void GatewayCore::State::apply_channel_payment(TimeNs now, PaymentEntry& entry,
 
 void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
                                        const CallOutcome& outcome, Effects& effects) {
-  PaymentEntry& entry = *payment_by_id.at(call.call.order_id);
+  PaymentEntry& entry = payment_by_id.at(call.call.order_id);
   --entry.calls_in_flight;
   if (is_final(entry.payment.status)) {  // a notification got here first
     if (kind == CallKind::ok) apply_channel_payment(now, entry, outcome.reply, "pay_answer");
@@ -145,7 +145,7 @@ void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
 // Close, poll and the close that settles an order the channel never saw.
 void GatewayCore::State::on_payment_status_result(TimeNs now, Call& call, CallKind kind,
                                                   const CallOutcome& outcome, Effects& effects) {
-  PaymentEntry& entry = *payment_by_id.at(call.call.order_id);
+  PaymentEntry& entry = payment_by_id.at(call.call.order_id);
   if (call.purpose == Purpose::close) --entry.calls_in_flight;
   const bool settled_before = is_final(entry.payment.status);
   if (kind == CallKind::ok) {
@@ -184,7 +184,7 @@ void GatewayCore::State::apply_channel_refund(TimeNs now, RefundEntry& entry,
 
 void GatewayCore::State::on_refund_result(TimeNs now, Call& call, CallKind kind,
                                           const CallOutcome& outcome, Effects& effects) {
-  RefundEntry& entry = *refund_by_id.at(call.call.refund_id);
+  RefundEntry& entry = refund_by_id.at(call.call.refund_id);
   const bool first = call.purpose == Purpose::refund;
   if (!is_final(entry.refund.status)) {
     if (kind == CallKind::ok) {
@@ -204,7 +204,7 @@ void GatewayCore::State::on_refund_result(TimeNs now, Call& call, CallKind kind,
       again.call = call.call;
       again.call.op = ChannelOp::refund;
       again.call.amount_minor = entry.refund.amount_minor;
-      again.call.currency = payment_by_id.at(entry.refund.payment_id)->payment.currency;
+      again.call.currency = payment_by_id.at(entry.refund.payment_id).payment.currency;
       (void)start_call(now, std::move(again), effects);
     }
   }
@@ -237,22 +237,21 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
     return verdict("wrong_role", false, n.is_refund ? n.refund_id : n.order_id);
   }
 
-  const auto payment_it = s.payment_by_id.find(n.order_id);
-  if (payment_it == s.payment_by_id.end() || payment_it->second->payment.channel != channel_name) {
+  PaymentEntry* found = s.payment_by_id.find(n.order_id);
+  if (found == nullptr || found->payment.channel != channel_name) {
     return verdict("unknown_order", true, n.order_id);  // ACK: retrying cannot make it known
   }
-  PaymentEntry& entry = *payment_it->second;
+  PaymentEntry& entry = *found;
   if (n.amount_minor != entry.payment.amount_minor || n.currency != entry.payment.currency) {
     s.add_review(now, entry.payment.payment_id, channel_name, "notification_amount_mismatch");
     return verdict("mismatch", false, n.order_id);
   }
   if (n.is_refund) {
-    const auto refund_it = s.refund_by_id.find(n.refund_id);
-    if (refund_it == s.refund_by_id.end() ||
-        refund_it->second->refund.payment_id != entry.payment.payment_id) {
+    RefundEntry* refund_found = s.refund_by_id.find(n.refund_id);
+    if (refund_found == nullptr || refund_found->refund.payment_id != entry.payment.payment_id) {
       return verdict("unknown_order", true, n.refund_id);
     }
-    RefundEntry& refund = *refund_it->second;
+    RefundEntry& refund = *refund_found;
     if (n.refund_amount_minor != refund.refund.amount_minor) {
       s.add_review(now, refund.refund.refund_id, channel_name, "notification_amount_mismatch");
       return verdict("mismatch", false, n.refund_id);

@@ -16,6 +16,8 @@
 
 #include "fusebox/gateway/gateway_core.hpp"
 
+#include "order_index.hpp"
+
 namespace fusebox::gateway {
 
 // A bulkhead: calls in flight and calls waiting for a slot, bounded both ways.
@@ -78,12 +80,14 @@ struct GatewayCore::State {
   std::array<bool, 2> methods_enabled{true, true};
   Metrics metrics;
 
-  std::vector<std::unique_ptr<PaymentEntry>> payments;  // creation order
-  std::unordered_map<std::string, PaymentEntry*> payment_by_id;
-  std::unordered_map<std::string, PaymentEntry*> payment_by_merchant_id;
-  std::vector<std::unique_ptr<RefundEntry>> refunds;
-  std::unordered_map<std::string, RefundEntry*> refund_by_id;
-  std::unordered_map<std::string, RefundEntry*> refund_by_merchant_id;
+  // Creation order. Deques and sharded indexes, so that no growth copies every order at
+  // once while a merchant waits (order_index.hpp).
+  std::deque<std::unique_ptr<PaymentEntry>> payments;
+  OrderIndex<PaymentEntry> payment_by_id;
+  OrderIndex<PaymentEntry> payment_by_merchant_id;
+  std::deque<std::unique_ptr<RefundEntry>> refunds;
+  OrderIndex<RefundEntry> refund_by_id;
+  OrderIndex<RefundEntry> refund_by_merchant_id;
   std::uint64_t next_payment = 1;
   std::uint64_t next_refund = 1;
 

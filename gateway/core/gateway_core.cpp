@@ -61,6 +61,8 @@ GatewayCore::State::State(GatewayConfig config_in, Store& store_in)
   refund_judges[0].span = kDay;
   refund_judges[1].span = 2 * kDay;
   refund_judges[2].span = 7 * kDay;
+  payment_by_id.reserve(config.expected_orders);
+  payment_by_merchant_id.reserve(config.expected_orders);
   for (const auto& settings : config.channels) {
     ChannelRuntime runtime;
     runtime.settings = settings;
@@ -161,7 +163,7 @@ void GatewayCore::State::set_refund_status(TimeNs now, RefundEntry& entry, Refun
                                            std::string_view cause, std::string_view failure_code) {
   Refund& refund = entry.refund;
   assert(!is_final(refund.status));
-  PaymentEntry& parent = *payment_by_id.at(refund.payment_id);
+  PaymentEntry& parent = payment_by_id.at(refund.payment_id);
   parent.payment.refunding_minor -= refund.amount_minor;
   if (status == RefundStatus::succeeded) parent.payment.refunded_minor += refund.amount_minor;
   assert(parent.payment.refunding_minor >= 0);
@@ -313,15 +315,15 @@ PaymentEntry& GatewayCore::State::adopt_payment(Payment payment) {
 // everything else about a payment, and the shared store carries the news. A payment this
 // process has not yet seen final is read again, keeping the refund sums it owns.
 void GatewayCore::State::refresh_from_store(const std::string& payment_id) {
-  const auto known = payment_by_id.find(payment_id);
-  if (known != payment_by_id.end() && is_final(known->second->payment.status)) return;
+  PaymentEntry* known = payment_by_id.find(payment_id);
+  if (known != nullptr && is_final(known->payment.status)) return;
   std::optional<Payment> stored = store.find_payment(payment_id);
   if (!stored) return;
-  if (known == payment_by_id.end()) {
+  if (known == nullptr) {
     adopt_payment(std::move(*stored));
     return;
   }
-  Payment& mine = known->second->payment;
+  Payment& mine = known->payment;
   stored->refunded_minor = mine.refunded_minor;
   stored->refunding_minor = mine.refunding_minor;
   mine = std::move(*stored);
@@ -348,8 +350,8 @@ void GatewayCore::recover(TimeNs now) {
     auto entry = std::make_unique<RefundEntry>();
     entry->refund = std::move(refund);
     s.next_refund = next_after(entry->refund.refund_id, s.next_refund);
-    const auto parent = s.payment_by_id.find(entry->refund.payment_id);
-    if (parent != s.payment_by_id.end()) entry->channel = parent->second->payment.channel;
+    if (const PaymentEntry* parent = s.payment_by_id.find(entry->refund.payment_id))
+      entry->channel = parent->payment.channel;
     if (!is_final(entry->refund.status)) s.start_polling_refund(now, *entry);
     s.refund_by_id.emplace(entry->refund.refund_id, entry.get());
     s.refund_by_merchant_id.emplace(entry->refund.merchant_refund_id, entry.get());
@@ -392,9 +394,8 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
     return;
   }
   const Method method = *parse_method(body.method);
-  if (auto it = s.payment_by_merchant_id.find(body.merchant_order_id);
-      it != s.payment_by_merchant_id.end()) {
-    const PaymentEntry& existing = *it->second;
+  if (const PaymentEntry* found = s.payment_by_merchant_id.find(body.merchant_order_id)) {
+    const PaymentEntry& existing = *found;
     const Payment& p = existing.payment;
     if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != method ||
         existing.requested_channel != body.channel) {
@@ -473,18 +474,17 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   };
   if (s.config.role == Role::refunds) s.refresh_from_store(body.payment_id);
   if (auto invalid = s.invalid_refund(body)) return fail(*invalid);
-  if (auto it = s.refund_by_merchant_id.find(body.merchant_refund_id);
-      it != s.refund_by_merchant_id.end()) {
-    const Refund& r = it->second->refund;
+  if (const RefundEntry* found = s.refund_by_merchant_id.find(body.merchant_refund_id)) {
+    const Refund& r = found->refund;
     if (r.payment_id != body.payment_id || r.amount_minor != body.amount_minor) {
       return fail(MerchantError{409, "IDEMPOTENCY_CONFLICT",
                                 "merchant_refund_id " + body.merchant_refund_id +
                                     " was used with a different body (refund " + r.refund_id + ")",
                                 "merchant_refund_id"});
     }
-    return s.reply_refund(effects, request, *it->second);
+    return s.reply_refund(effects, request, *found);
   }
-  Payment& payment = s.payment_by_id.at(body.payment_id)->payment;
+  Payment& payment = s.payment_by_id.at(body.payment_id).payment;
   if (auto why = s.unrefundable(payment, body.amount_minor)) return fail(*why);
   auto entry = std::make_unique<RefundEntry>();
   Refund& refund = entry->refund;
@@ -529,13 +529,13 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
 void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_id,
                         Effects& effects) {
   State& s = *state_;
-  const auto it = s.payment_by_id.find(std::string(payment_id));
-  if (it == s.payment_by_id.end()) {
+  PaymentEntry* found = s.payment_by_id.find(payment_id);
+  if (found == nullptr) {
     effects.replies.push_back(error_reply(
         request, 404, "NOT_FOUND", "no payment \"" + std::string(payment_id) + "\"", "payment_id"));
     return;
   }
-  PaymentEntry& entry = *it->second;
+  PaymentEntry& entry = *found;
   if (entry.payment.status == PaymentStatus::closed)
     return s.reply_payment(effects, request, entry);
   if (is_final(entry.payment.status)) {
@@ -572,8 +572,8 @@ void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_
 }
 
 const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
-  const auto it = state_->payment_by_id.find(std::string(payment_id));
-  return it == state_->payment_by_id.end() ? nullptr : &it->second->payment;
+  const PaymentEntry* entry = state_->payment_by_id.find(payment_id);
+  return entry == nullptr ? nullptr : &entry->payment;
 }
 
 std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view payment_id) const {
@@ -591,8 +591,8 @@ std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view paymen
 }
 
 const Refund* GatewayCore::find_refund(std::string_view refund_id) const {
-  const auto it = state_->refund_by_id.find(std::string(refund_id));
-  return it == state_->refund_by_id.end() ? nullptr : &it->second->refund;
+  const RefundEntry* entry = state_->refund_by_id.find(refund_id);
+  return entry == nullptr ? nullptr : &entry->refund;
 }
 
 bool GatewayCore::set_channel_enabled(TimeNs now, std::string_view channel, bool enabled) {

@@ -63,8 +63,8 @@ void GatewayCore::State::run_polls(TimeNs now, Effects& effects) {
   while (!polls.empty() && std::get<0>(*polls.begin()) <= now && issued < kMaxPollsPerAdvance) {
     const auto [due, sequence, id, is_refund] = *polls.begin();
     polls.erase(polls.begin());
-    PaymentEntry* payment = is_refund ? nullptr : payment_by_id.at(id);
-    RefundEntry* refund = is_refund ? refund_by_id.at(id) : nullptr;
+    PaymentEntry* payment = is_refund ? nullptr : &payment_by_id.at(id);
+    RefundEntry* refund = is_refund ? &refund_by_id.at(id) : nullptr;
     if (payment) payment->polling = false;
     if (refund) refund->polling = false;
     const bool final =
@@ -170,9 +170,9 @@ std::size_t GatewayCore::reconcile_orders(TimeNs now, std::span<const std::strin
   State& s = *state_;
   std::size_t queued = 0;
   for (const std::string& id : payment_ids) {
-    const auto it = s.payment_by_id.find(id);
-    if (it == s.payment_by_id.end()) continue;
-    const auto channel = s.channel_index(it->second->payment.channel);
+    const PaymentEntry* entry = s.payment_by_id.find(id);
+    if (entry == nullptr) continue;
+    const auto channel = s.channel_index(entry->payment.channel);
     if (!channel) continue;  // never sent, or to a channel no longer configured
     Call call;
     call.purpose = Purpose::poll_payment;
@@ -209,11 +209,11 @@ ReconcileReport GatewayCore::reconcile_statement(TimeNs now, std::string_view ch
   ReconcileReport report = reconcile(channel, ReconcileInput{payments, refunds, rows});
   for (const Difference& difference : report.differences) {
     if (difference.kind == DifferenceKind::fixed_succeeded) {
-      PaymentEntry& entry = *s.payment_by_id.at(difference.id);
+      PaymentEntry& entry = s.payment_by_id.at(difference.id);
       s.set_payment_status(now, entry, PaymentStatus::succeeded, "reconciliation",
                            difference.detail);
     } else if (difference.kind == DifferenceKind::refund_fixed_succeeded) {
-      s.set_refund_status(now, *s.refund_by_id.at(difference.id), RefundStatus::succeeded,
+      s.set_refund_status(now, s.refund_by_id.at(difference.id), RefundStatus::succeeded,
                           "reconciliation");
     } else {
       s.add_review(now, difference.id, channel, std::string(to_string(difference.kind)));

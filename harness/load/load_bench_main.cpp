@@ -3,7 +3,7 @@
 //                      [--timeout S] [--arrivals uniform|poisson]
 // POSTs /v1/payments at a constant open-loop rate and prints one JSON line: the target and
 // achieved rate (successful answers per second of the run), p50/p99/max latency from the
-// planned send times, late sends and the outcome counts.
+// planned send times (p50/p90/p99/p99.9/max), late sends and the outcome counts.
 //   fusebox_load_bench --recorder-orders N
 // No network: records N distinct orders (two statuses each, as a pay then a query would)
 // in a Recorder and prints how much its resident set grew, the checker's book of a long run,
@@ -116,7 +116,9 @@ int main(int argc, char** argv) try {
                      {"sent", recorder.sent()},
                      {"late", recorder.late()},
                      {"p50_ms", to_ms(latency.value_at_percentile(50))},
+                     {"p90_ms", to_ms(latency.value_at_percentile(90))},
                      {"p99_ms", to_ms(latency.value_at_percentile(99))},
+                     {"p999_ms", to_ms(latency.value_at_percentile(99.9))},
                      {"max_ms", to_ms(latency.max())}};
   out["outcomes"] = nlohmann::json::object();
   std::uint64_t ok = 0;

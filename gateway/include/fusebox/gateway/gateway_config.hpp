@@ -78,7 +78,9 @@ struct GatewayConfig {
   std::vector<std::string> currencies{"CNY", "USD", "EUR", "HKD", "JPY", "GBP"};
   std::int64_t max_amount_minor = 100'000'000'000;  // one billion in major units
   std::string notify_base_url;  // the notify_url sent to wallets is this + "/notify/" + channel
-  std::size_t expected_orders = 1 << 20;  // order tables are sized for this many up front
+  // Order tables are sized for this many up front; 0 grows them as orders come (in small
+  // steps either way: see gateway/core/order_index.hpp).
+  std::size_t expected_orders = 0;
   // Which services this process runs (types.hpp). Set by the live runtime from its config's
   // top-level "role" or --role; not a field of the "gateway" object.
   Role role = Role::all;
