@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "fusebox/gateway/api_json.hpp"
@@ -106,7 +107,9 @@ class LiveGateway::Impl final : public RouteContext {
   json start() {
     const std::uint16_t port = server_.listen(options_.host, options_.port);
     const std::string base = "http://" + options_.host + ":" + std::to_string(port);
-    if (options_.core.notify_base_url.empty()) options_.core.notify_base_url = base;
+    const std::string tls_base = options_.notify_tls.enabled ? listen_tls() : "";
+    const std::string notify_base = tls_base.empty() ? base : tls_base;
+    if (options_.core.notify_base_url.empty()) options_.core.notify_base_url = notify_base;
     open_channels();
     SqliteOptions store_options;
     store_options.path = options_.store_path;
@@ -118,13 +121,15 @@ class LiveGateway::Impl final : public RouteContext {
       webhook_ = std::make_unique<AlertWebhook>(options_.alert_webhook);
     }
     schedule_tick();
-    return json{{"api", base},
-                {"notify", base + "/notify"},
-                {"metrics", base + "/metrics"},
-                {"admin", base + "/admin"},
-                {"store", options_.store_path.string()},
-                {"role", std::string(to_string(options_.core.role))},
-                {"channels", json::array()}};
+    json ready{{"api", base},
+               {"notify", notify_base + "/notify"},
+               {"metrics", base + "/metrics"},
+               {"admin", base + "/admin"},
+               {"store", options_.store_path.string()},
+               {"role", std::string(to_string(options_.core.role))},
+               {"channels", json::array()}};
+    if (!tls_base.empty()) ready["api_tls"] = tls_base;
+    return ready;
   }
 
   void run() {
@@ -138,6 +143,7 @@ class LiveGateway::Impl final : public RouteContext {
       tick_.cancel();
       signals_.cancel();
       server_.stop();
+      if (tls_server_) tls_server_->stop();
       for (auto& [name, channel] : channels_)
         channel.transport->stop();
     });
@@ -213,6 +219,31 @@ class LiveGateway::Impl final : public RouteContext {
     std::unique_ptr<ChannelCodec> codec;
     std::unique_ptr<ChannelTransport> transport;
   };
+
+  // The second listener: the same routes over TLS with the notify certificate. Returns its
+  // base URL. Throws std::runtime_error when the key does not fit the certificate.
+  std::string listen_tls() {
+    const auto& [enabled, port, cert_pem, key_pem] = options_.notify_tls;
+    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    try {
+      tls->use_certificate_chain(asio::buffer(cert_pem));
+      tls->use_private_key(asio::buffer(key_pem), asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("notify_tls: the certificate and key do not make a TLS server: " +
+                               std::string(e.what()));
+    }
+    tls_server_ = std::make_unique<net::HttpServer>(
+        io_,
+        [this](net::HttpRequestIn in, net::Responder respond) {
+          handle(std::move(in), std::move(respond));
+        },
+        limits(), std::move(tls));
+    const std::uint16_t bound = tls_server_->listen(options_.host, port);
+    return "https://" + options_.host + ":" + std::to_string(bound);
+  }
 
   static net::HttpLimits limits() {
     net::HttpLimits limits;
@@ -323,6 +354,7 @@ class LiveGateway::Impl final : public RouteContext {
   asio::steady_timer tick_;
   asio::signal_set signals_;
   net::HttpServer server_;
+  std::unique_ptr<net::HttpServer> tls_server_;  // with notify_tls only
   std::map<std::string, Channel> channels_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<GatewayCore> core_;

@@ -67,8 +67,8 @@ bool is_asymmetric(SignScheme scheme) {
          scheme == SignScheme::ed25519;
 }
 
-json get_json(const std::string& url) {
-  const net::HttpReply reply = net::http_request("GET", url);
+json call_json(const std::string& method, const std::string& url) {
+  const net::HttpReply reply = net::http_request(method, url);
   if (reply.status != 200) {
     throw std::runtime_error(url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body);
   }
@@ -76,6 +76,7 @@ json get_json(const std::string& url) {
   if (body.is_discarded()) throw std::runtime_error(url + ": the answer is not JSON");
   return body;
 }
+json get_json(const std::string& url) { return call_json("GET", url); }
 
 ChannelEndpoint endpoint_from(const json& channel, const std::string& url) {
   ChannelEndpoint endpoint;
@@ -103,6 +104,36 @@ ChannelEndpoint endpoint_from(const json& channel, const std::string& url) {
     throw std::runtime_error(url + ": a channel entry is not what was expected: " + e.what());
   }
   return endpoint;
+}
+
+// "notify_tls": true, or {"port": N, "cert_file": F, "key_file": F}: both files or neither.
+LiveGatewayOptions::NotifyTls parse_notify_tls(const ConfigNode& node) {
+  LiveGatewayOptions::NotifyTls tls;
+  if (!node.is_object()) {
+    tls.enabled = node.as_bool();
+    return tls;
+  }
+  node.expect_fields({"port", "cert_file", "key_file"});
+  tls.enabled = true;
+  if (auto n = node.find("port")) tls.port = static_cast<std::uint16_t>(n->as_int(0, 65535));
+  const auto cert = node.find("cert_file");
+  const auto key = node.find("key_file");
+  if (cert.has_value() != key.has_value()) {
+    node.fail(
+        "cert_file and key_file go together: give both, or neither to have the simulator "
+        "issue the certificate");
+  }
+  if (!cert) return tls;
+  const auto read = [](const ConfigNode& file, auto load) {
+    try {
+      return load(std::filesystem::path(file.as_non_empty_string())).to_pem();
+    } catch (const CryptoError& e) {
+      file.fail(e.what());
+    }
+  };
+  tls.cert_pem = read(*cert, [](const auto& p) { return Certificate::load_pem_file(p); });
+  tls.key_pem = read(*key, [](const auto& p) { return PrivateKey::load_pem_file(p); });
+  return tls;
 }
 
 }  // namespace
@@ -138,6 +169,16 @@ void bootstrap_from_simulator(LiveGatewayOptions& options, const std::string& co
     }
     options.endpoints.push_back(std::move(endpoint));
   }
+  if (options.notify_tls.enabled && options.notify_tls.cert_pem.empty()) {
+    const std::string url = base + "/notify-cert";
+    const json issued = call_json("POST", url);
+    try {
+      options.notify_tls.cert_pem = issued.at("cert_pem").get<std::string>();
+      options.notify_tls.key_pem = issued.at("key_pem").get<std::string>();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(url + ": expected cert_pem and key_pem: " + e.what());
+    }
+  }
   if (options.core.channels.empty()) {
     for (const ChannelEndpoint& endpoint : options.endpoints) {
       ChannelSettings settings;
@@ -161,8 +202,8 @@ std::string check_webhook_url(const std::string& url) {
 LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
   const ConfigDocument document = ConfigDocument::load_file(path);
   const ConfigNode root = document.root();
-  root.expect_fields(
-      {"host", "port", "admin_token", "store", "simulator", "alert_webhook", "role", "gateway"});
+  root.expect_fields({"host", "port", "admin_token", "store", "simulator", "alert_webhook", "role",
+                      "notify_tls", "gateway"});
   LiveGatewayOptions options;
   if (auto n = root.find("host")) {
     options.host = n->as_enum({"127.0.0.1", "::1", "localhost"});
@@ -177,6 +218,7 @@ LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
       n->fail(why);
     }
   }
+  if (auto n = root.find("notify_tls")) options.notify_tls = parse_notify_tls(*n);
   if (auto n = root.find("gateway")) options.core = parse_gateway_config(*n);
   if (auto n = root.find("role")) {
     options.core.role = *parse_role(n->as_enum({"all", "payments", "refunds"}));

@@ -38,6 +38,7 @@ struct Options {
   std::string store;
   std::string admin_token;
   bool insecure_local = false;
+  bool notify_tls = false;
   std::string alert_webhook;
   std::string role;
 };
@@ -155,6 +156,9 @@ void add_subcommands(CLI::App& app, Options& o) {
                     "Allow the operator API without a token (loopback only)");
   gateway->add_option("--alert-webhook", o.alert_webhook,
                       "POST each alert event as JSON to this http:// URL, besides stderr");
+  gateway->add_flag("--notify-tls", o.notify_tls,
+                    "Also serve HTTPS on a second port (certificate from the simulator unless "
+                    "the config's notify_tls names one) and have channels notify there");
   gateway->add_option("--role", o.role,
                       "all (default), payments or refunds: run one half of the service as its "
                       "own process, sharing --store with the other half");
@@ -188,7 +192,7 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
   if (name == "gateway") {
     return run_gateway({o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token,
-                        o.insecure_local, o.alert_webhook, o.role},
+                        o.insecure_local, o.alert_webhook, o.role, o.notify_tls},
                        out, err);
   }
   return kExitBadInput;  // CLI11 only lets the subcommands above through

@@ -27,6 +27,7 @@ std::optional<gateway::LiveGatewayOptions> load(const GatewayCommandOptions& opt
   if (!options.store.empty()) live.store_path = options.store;
   if (!options.admin_token.empty()) live.admin_token = options.admin_token;
   live.insecure_local = options.insecure_local;
+  if (options.notify_tls) live.notify_tls.enabled = true;
   if (!options.alert_webhook.empty()) {
     if (const std::string why = gateway::check_webhook_url(options.alert_webhook); !why.empty()) {
       err << "fusebox gateway: --alert-webhook: " << why << "\n";

@@ -16,6 +16,7 @@ struct GatewayCommandOptions {
   bool insecure_local = false;
   std::string alert_webhook;  // overrides the config's
   std::string role;           // "all", "payments" or "refunds"; "" keeps the config's
+  bool notify_tls = false;    // also serve HTTPS, and have notifications sent there
 };
 
 [[nodiscard]] int run_gateway(const GatewayCommandOptions& options, std::ostream& out,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace fusebox::sim {
 
@@ -277,7 +279,7 @@ ChannelSpec parse_channel(const ConfigNode& node) {
 }
 
 SimulatorSpec parse_simulator(const ConfigNode& root) {
-  root.expect_fields({"seed", "host", "control_port", "channels"});
+  root.expect_fields({"seed", "host", "control_port", "notify_ca_file", "channels"});
   SimulatorSpec spec;
   if (const auto s = root.find("seed")) spec.seed = s->as_uint64();
   if (const auto h = root.find("host")) {
@@ -290,6 +292,16 @@ SimulatorSpec parse_simulator(const ConfigNode& root) {
   }
   if (const auto p = root.find("control_port"))
     spec.control_port = static_cast<int>(p->as_int(0, 65'535));
+  if (const auto f = root.find("notify_ca_file")) {
+    const std::string path = f->as_non_empty_string();
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) f->fail("cannot read \"" + path + "\"");
+    spec.notify_ca_pem = text.str();
+    if (spec.notify_ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      f->fail_expected("a PEM file holding one or more CA certificates: \"" + path + "\" has none");
+  }
   const ConfigNode channels = root.at("channels");
   channels.expect_array(1, 64);
   std::set<std::string> names;

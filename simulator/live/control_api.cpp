@@ -152,7 +152,7 @@ LiveChannel* find(Channels& wallets_, const std::string& name) {
 }  // namespace
 
 void handle_control(const HttpRequestIn& in, const Responder& respond, Channels& channels,
-                    const std::string& ca_pem) {
+                    const TestCa& ca) {
   const auto reply = [&](int status, const json& body) {
     respond(HttpResponseOut{status, "application/json", body.dump(), {}, WireDelivery::normal});
   };
@@ -172,9 +172,17 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       return reply(200, json{{"reset", names}});
     }
     if (parts[1] == "ca" && parts.size() == 2 && in.method == "GET") {
-      if (ca_pem.empty()) return reply(404, error_body("no_tls", "no channel uses TLS"));
-      return respond(
-          HttpResponseOut{200, "application/x-pem-file", ca_pem, {}, WireDelivery::normal});
+      return respond(HttpResponseOut{
+          200, "application/x-pem-file", ca.cert.to_pem(), {}, WireDelivery::normal});
+    }
+    if (parts[1] == "notify-cert" && parts.size() == 2 && in.method == "POST") {
+      // A merchant's certificate for an HTTPS notify endpoint on loopback, from the CA the
+      // channels trust: as a real merchant's comes from a public CA.
+      const TestServerCert cert =
+          issue_server_cert(ca, "127.0.0.1", {"127.0.0.1", "::1"}, {"localhost"});
+      return reply(200, json{{"cert_pem", cert.cert.to_pem()},
+                             {"key_pem", cert.key.to_pem()},
+                             {"ca_pem", ca.cert.to_pem()}});
     }
     if (parts[1] == "ledger" && parts.size() == 2 && in.method == "GET") {
       LiveChannel* wallet = find(channels, query_value(in.target, "channel"));

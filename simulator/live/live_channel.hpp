@@ -16,6 +16,7 @@
 #include "fusebox/common/clock.hpp"
 #include "fusebox/common/scheduler.hpp"
 #include "fusebox/common/signing.hpp"
+#include "fusebox/common/test_pki.hpp"
 #include "fusebox/net/http_server.hpp"
 #include "fusebox/simulator/channel_config.hpp"
 #include "fusebox/simulator/model_types.hpp"
@@ -161,14 +162,16 @@ using Channels = std::map<std::string, std::unique_ptr<LiveChannel>>;  // ordere
 
 [[nodiscard]] std::unique_ptr<LiveChannel> make_wallet_channel(
     boost::asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
-    const std::string& secret, std::shared_ptr<boost::asio::ssl::context> tls);
+    const std::string& secret, std::shared_ptr<boost::asio::ssl::context> tls,
+    std::shared_ptr<boost::asio::ssl::context> notify_tls);
 [[nodiscard]] std::unique_ptr<LiveChannel> make_bank_channel(boost::asio::io_context& io,
                                                              Timers& timers, ChannelSpec spec,
                                                              std::uint64_t seed,
                                                              const std::string& secret);
 
-// The control API (docs/CHANNELS.md): `ca_pem` empty when no channel uses TLS.
+// The control API (docs/CHANNELS.md). `ca` signs the TLS channels' certificate and the
+// certificates merchants ask for to receive HTTPS notifications.
 void handle_control(const HttpRequestIn& in, const Responder& respond, Channels& channels,
-                    const std::string& ca_pem);
+                    const TestCa& ca);
 
 }  // namespace fusebox::sim::live

@@ -9,6 +9,7 @@
 #include "fusebox/common/test_pki.hpp"
 
 #include "live_channel.hpp"
+#include "notify_client.hpp"
 
 namespace fusebox::sim::live {
 
@@ -42,7 +43,7 @@ class LiveSimulator::Impl {
               if (in.method == "GET" && in.target == "/control/timers") {
                 return timers_reply(respond);
               }
-              handle_control(in, after_refresh, channels_, ca_pem_);
+              handle_control(in, after_refresh, channels_, ca_);
             },
             HttpLimits{}) {}
 
@@ -51,6 +52,7 @@ class LiveSimulator::Impl {
         std::any_of(spec_.channels.begin(), spec_.channels.end(),
                     [](const ChannelSpec& c) { return c.tls && c.family != Family::bank_binary; });
     if (any_tls) make_tls();
+    notify_tls_ = make_notify_tls({ca_.cert.to_pem(), spec_.notify_ca_pem});
     json ready;
     const auto control_port =
         control_.listen(spec_.host, static_cast<std::uint16_t>(spec_.control_port));
@@ -65,7 +67,7 @@ class LiveSimulator::Impl {
       auto live = channel.family == Family::bank_binary
                       ? make_bank_channel(io_, timers_, channel, spec_.seed, secret)
                       : make_wallet_channel(io_, timers_, channel, spec_.seed, secret,
-                                            channel.tls ? tls_ : nullptr);
+                                            channel.tls ? tls_ : nullptr, notify_tls_);
       live->set_endpoint(live->listen(spec_.host));
       ready["channels"][channel.model.name] = live->endpoint();
       channels_.emplace(channel.model.name, std::move(live));
@@ -85,13 +87,11 @@ class LiveSimulator::Impl {
   }
 
  private:
-  // A throw-away CA and a certificate for 127.0.0.1, ::1 and localhost, made at start; the
+  // The TLS channels' certificate for 127.0.0.1, ::1 and localhost, from the test CA; the
   // CA is handed out by the control API so a gateway can trust it. No key ever hits disk.
   void make_tls() {
-    const TestCa ca = make_test_ca("fusebox simulator test CA");
     const TestServerCert server =
-        issue_server_cert(ca, "127.0.0.1", {"127.0.0.1", "::1"}, {"localhost"});
-    ca_pem_ = ca.cert.to_pem();
+        issue_server_cert(ca_, "127.0.0.1", {"127.0.0.1", "::1"}, {"localhost"});
     tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -147,8 +147,11 @@ class LiveSimulator::Impl {
   MonotonicClock clock_;
   Timers timers_;
   asio::steady_timer listener_check_;
-  std::shared_ptr<asio::ssl::context> tls_;
-  std::string ca_pem_;
+  // A throw-away CA made at start: it signs the TLS channels' certificate and the ones
+  // merchants ask for (POST /control/notify-cert) to receive HTTPS notifications.
+  TestCa ca_ = make_test_ca("fusebox simulator test CA");
+  std::shared_ptr<asio::ssl::context> tls_;         // TLS channels' server side
+  std::shared_ptr<asio::ssl::context> notify_tls_;  // HTTPS notifications' client side
   Channels channels_;
   HttpServer control_;
   bool stopped_ = false;

@@ -62,7 +62,8 @@ MessageVerifier initial_verifier(SignScheme scheme, const std::string& secret) {
 class WalletChannel final : public LiveChannel {
  public:
   WalletChannel(asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
-                const std::string& secret, std::shared_ptr<asio::ssl::context> tls)
+                const std::string& secret, std::shared_ptr<asio::ssl::context> tls,
+                std::shared_ptr<asio::ssl::context> notify_tls)
       : timers_(timers),
         tls_(tls != nullptr),
         spec_(std::move(spec)),
@@ -71,7 +72,7 @@ class WalletChannel final : public LiveChannel {
         signer_(signer_for(spec_.sign, secret, public_key_pem_)),
         verifier_(initial_verifier(spec_.sign, secret)),
         hmac_secret_(spec_.sign == SignScheme::hmac_sha256 ? secret : ""),
-        notifier_(io),
+        notifier_(io, std::move(notify_tls)),
         server_(
             io,
             [this](HttpRequestIn in, Responder respond) {
@@ -197,9 +198,10 @@ class WalletChannel final : public LiveChannel {
 std::unique_ptr<LiveChannel> make_wallet_channel(asio::io_context& io, Timers& timers,
                                                  ChannelSpec spec, std::uint64_t seed,
                                                  const std::string& secret,
-                                                 std::shared_ptr<asio::ssl::context> tls) {
-  auto channel =
-      std::make_unique<WalletChannel>(io, timers, std::move(spec), seed, secret, std::move(tls));
+                                                 std::shared_ptr<asio::ssl::context> tls,
+                                                 std::shared_ptr<asio::ssl::context> notify_tls) {
+  auto channel = std::make_unique<WalletChannel>(io, timers, std::move(spec), seed, secret,
+                                                 std::move(tls), std::move(notify_tls));
   channel->add_configured_faults();
   return channel;
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <signal.h>
 #include <spawn.h>
 #include <sstream>
@@ -19,6 +20,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "fusebox/net/http_client.hpp"
 
 extern char** environ;
 
@@ -179,6 +182,56 @@ inline int stop(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// --- processes that keep running: a simulator and gateways on loopback ---
+
+// Polls `ready` every 20 ms for up to `timeout`; true once it holds.
+inline bool eventually(const std::function<bool()>& ready,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ready();
+}
+
+inline nlohmann::json get_json(const std::string& url) {
+  const auto reply = fusebox::net::http_request("GET", url);
+  nlohmann::json body = nlohmann::json::parse(reply.body, nullptr, false);
+  return body.is_discarded() ? nlohmann::json{{"http_status", reply.status}} : body;
+}
+
+// One labelled series of the gateway's /metrics, 0 when absent.
+inline long long metric(const std::string& api, const std::string& series) {
+  std::istringstream lines(fusebox::net::http_request("GET", api + "/metrics").body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stoll(line.substr(series.size() + 1));
+  }
+  return 0;
+}
+
+inline std::string notifications(const std::string& channel, const std::string& verdict) {
+  return "fusebox_gateway_notifications_total{channel=\"" + channel + "\",verdict=\"" + verdict +
+         "\"}";
+}
+
+// A started process and where its output goes; stopped by its PID.
+struct Started {
+  pid_t pid = 0;
+  std::filesystem::path out, err;
+  nlohmann::json ready;
+};
+
+inline Started start(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                     const std::string& name) {
+  Started p{0, dir / (name + "_out"), dir / (name + "_err"), {}};
+  p.pid = spawn_fusebox(args, p.out, p.err);
+  if (p.pid == 0) return p;
+  const std::string line = wait_for_ready_line(p.out);
+  if (!line.empty()) p.ready = nlohmann::json::parse(line, nullptr, false);
+  return p;
 }
 
 }  // namespace fusebox::test

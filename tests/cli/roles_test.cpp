@@ -36,54 +36,6 @@ constexpr const char* kSimulatorConfig = R"({
   ]
 })";
 
-// Polls `ready` every 20 ms for up to `timeout`; true once it holds.
-bool eventually(const std::function<bool()>& ready,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ready();
-}
-
-json get_json(const std::string& url) {
-  const auto reply = fusebox::net::http_request("GET", url);
-  json body = json::parse(reply.body, nullptr, false);
-  return body.is_discarded() ? json{{"http_status", reply.status}} : body;
-}
-
-// One labelled series of the gateway's /metrics, 0 when absent.
-long long metric(const std::string& api, const std::string& series) {
-  std::istringstream lines(fusebox::net::http_request("GET", api + "/metrics").body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stoll(line.substr(series.size() + 1));
-  }
-  return 0;
-}
-
-std::string notifications(const std::string& channel, const std::string& verdict) {
-  return "fusebox_gateway_notifications_total{channel=\"" + channel + "\",verdict=\"" + verdict +
-         "\"}";
-}
-
-// A started process and where its output goes; stopped by its PID.
-struct Started {
-  pid_t pid = 0;
-  std::filesystem::path out, err;
-  json ready;
-};
-
-Started start(const std::vector<std::string>& args, const std::filesystem::path& dir,
-              const std::string& name) {
-  Started p{0, dir / (name + "_out"), dir / (name + "_err"), {}};
-  p.pid = spawn_fusebox(args, p.out, p.err);
-  if (p.pid == 0) return p;
-  const std::string line = wait_for_ready_line(p.out);
-  if (!line.empty()) p.ready = json::parse(line, nullptr, false);
-  return p;
-}
-
 class SplitRolesTest : public ::testing::Test {
  protected:
   void SetUp() override {

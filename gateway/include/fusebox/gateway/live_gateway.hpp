@@ -45,6 +45,16 @@ struct LiveGatewayOptions {
   std::string merchant_id = "fusebox-gateway";
   // Where alert events are POSTed as they happen (plain http://), besides stderr; "" none.
   std::string alert_webhook;
+  // HTTPS on a second listener, serving the same routes; channels are then told to notify
+  // there, as real wallets deliver to a merchant's HTTPS endpoint.
+  struct NotifyTls {
+    bool enabled = false;
+    std::uint16_t port = 0;  // 0: chosen by the OS
+    // PEM; both empty: a certificate the simulator issues (POST /control/notify-cert) from
+    // the CA its channels trust.
+    std::string cert_pem;
+    std::string key_pem;
+  } notify_tls;
 };
 
 // Why `url` cannot be an alert webhook (it must be http://host:port/...), "" when it can.

@@ -34,6 +34,9 @@ struct SimulatorSpec {
   std::string host = "127.0.0.1";
   int control_port = 0;
   std::vector<ChannelSpec> channels;
+  // Certificates (PEM) that HTTPS notifications trust besides the simulator's own test CA:
+  // the CA of a merchant's own gateway. Read from "notify_ca_file" when the config is parsed.
+  std::string notify_ca_pem;
 };
 
 // A fault as JSON: {"kind": "outage", "operation": "pay", "node": 1, "at_s": 10,
