@@ -131,6 +131,9 @@ struct GatewayCore::State {
                          std::string_view cause, std::string_view failure_code = {});
   void add_review(TimeNs now, std::string id, std::string_view channel, std::string reason);
   void reply_payment(Effects& effects, RequestId request, const PaymentEntry& entry);
+  // A payment as the merchant API shows it: in the payments role, a SUCCEEDED payment's
+  // refund sums come from the store, where the refunds process keeps them.
+  [[nodiscard]] Payment shown_to_merchant(const Payment& payment) const;
   void reply_refund(Effects& effects, RequestId request, const RefundEntry& entry);
   void collect_breaker_events(std::size_t channel);
 

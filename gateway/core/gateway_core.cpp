@@ -186,6 +186,18 @@ void GatewayCore::State::add_review(TimeNs now, std::string id, std::string_view
       ManualReviewItem{std::move(id), std::string(channel), std::move(reason), now});
 }
 
+Payment GatewayCore::State::shown_to_merchant(const Payment& payment) const {
+  Payment shown = payment;
+  // Only a SUCCEEDED payment can have refunds: the others' sums are 0 without a store read.
+  if (config.role == Role::payments && shown.status == PaymentStatus::succeeded) {
+    if (const auto stored = store.find_payment(shown.payment_id)) {
+      shown.refunded_minor = stored->refunded_minor;
+      shown.refunding_minor = stored->refunding_minor;
+    }
+  }
+  return shown;
+}
+
 void GatewayCore::State::reply_payment(Effects& effects, RequestId request,
                                        const PaymentEntry& entry) {
   MerchantReply reply;
@@ -406,7 +418,9 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
                                             "merchant_order_id"));
       return;
     }
-    s.reply_payment(effects, request, existing);
+    // A repeat shows what a GET would, refund sums included (kept by the refunds process
+    // when the roles are split).
+    effects.replies.push_back(MerchantReply{request, 200, s.shown_to_merchant(p), {}, {}});
     return;
   }
   auto entry = std::make_unique<PaymentEntry>();
@@ -579,15 +593,7 @@ const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
 std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view payment_id) const {
   const Payment* mine = find_payment(payment_id);
   if (mine == nullptr) return std::nullopt;
-  Payment shown = *mine;
-  // Only a SUCCEEDED payment can have refunds: the others' sums are 0 without a store read.
-  if (state_->config.role == Role::payments && shown.status == PaymentStatus::succeeded) {
-    if (const auto stored = state_->store.find_payment(shown.payment_id)) {
-      shown.refunded_minor = stored->refunded_minor;
-      shown.refunding_minor = stored->refunding_minor;
-    }
-  }
-  return shown;
+  return state_->shown_to_merchant(*mine);
 }
 
 const Refund* GatewayCore::find_refund(std::string_view refund_id) const {

@@ -132,6 +132,16 @@ TEST_F(RolesTest, TheRefundsHalfJudgesAPaymentAsTheStoreLastShowedIt) {
   EXPECT_EQ(payments.core->payment_for_merchant(id)->refunding_minor, 400);
   EXPECT_EQ(payments.core->payment_for_merchant(id)->status, PaymentStatus::succeeded);
   EXPECT_EQ(payments.core->find_payment(id)->refunding_minor, 0) << "not the payments half's";
+
+  // A merchant repeating its pay request sees what GET shows, the refund sums included.
+  effects.clear();
+  payments.core->pay(now_, ++request_, PayRequest{"m-1", 1000, "CNY", "wallet", ""}, effects);
+  ASSERT_EQ(effects.replies.size(), 1U);
+  ASSERT_TRUE(effects.replies.front().payment.has_value());
+  EXPECT_EQ(effects.replies.front().http_status, 200);
+  EXPECT_EQ(effects.replies.front().payment->payment_id, id);
+  EXPECT_EQ(effects.replies.front().payment->refunding_minor, 400);
+  EXPECT_TRUE(effects.sends.empty()) << "a repeat sends nothing";
 }
 
 TEST_F(RolesTest, EachHalfPollsOnlyWhatItOwnsAfterARestart) {
