@@ -6,6 +6,8 @@
 #include <optional>
 #include <span>
 
+#include "fusebox/common/json_writer.hpp"
+
 namespace fusebox::gateway::api {
 namespace {
 
@@ -213,87 +215,10 @@ json to_json(const MerchantError& e) {
   return json{{"error", error}};
 }
 
-namespace {
-
-// A flat JSON object written straight into a string, keys in the order given: the order
-// nlohmann's std::map objects dump in (sorted), so both writers give the same bytes. Strings
-// are escaped as nlohmann escapes them; they are valid UTF-8 already (parsed merchant input,
-// or made by the gateway).
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
-  ObjectWriter& text(std::string_view key, std::string_view value) {
-    name(key);
-    quoted(value);
-    return *this;
-  }
-  ObjectWriter& number(std::string_view key, std::int64_t value) {
-    name(key);
-    out_ += std::to_string(value);
-    return *this;
-  }
-  ObjectWriter& text_if(std::string_view key, std::string_view value) {
-    return value.empty() ? *this : text(key, value);
-  }
-  void close() { out_ += '}'; }
-
- private:
-  void name(std::string_view key) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    quoted(key);
-    out_ += ':';
-  }
-  void quoted(std::string_view value) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out_ += '"';
-    for (const char c : value) {
-      const auto byte = static_cast<unsigned char>(c);
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\b':
-          out_ += "\\b";
-          break;
-        case '\f':
-          out_ += "\\f";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        case '\r':
-          out_ += "\\r";
-          break;
-        case '\t':
-          out_ += "\\t";
-          break;
-        default:
-          if (byte < 0x20) {
-            out_ += "\\u00";
-            out_ += kHex[byte >> 4];
-            out_ += kHex[byte & 0xf];
-          } else {
-            out_ += c;
-          }
-      }
-    }
-    out_ += '"';
-  }
-
-  std::string& out_;
-  bool first_ = true;
-};
-
-}  // namespace
-
 std::string to_json_text(const Payment& p) {
   std::string out;
   out.reserve(320);
-  ObjectWriter(out)
+  JsonObjectWriter(out)
       .number("amount", p.amount_minor)
       .text("channel", p.channel)
       .text_if("channel_txn_id", p.channel_txn_id)
@@ -314,7 +239,7 @@ std::string to_json_text(const Payment& p) {
 std::string to_json_text(const Refund& r) {
   std::string out;
   out.reserve(224);
-  ObjectWriter(out)
+  JsonObjectWriter(out)
       .number("amount", r.amount_minor)
       .number("created_ms", r.created_ns / 1'000'000)
       .text_if("failure_code", r.failure_code)

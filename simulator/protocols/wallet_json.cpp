@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 #include <optional>
 
 #include <climits>
 #include <nlohmann/json.hpp>
+
+#include "fusebox/common/json_writer.hpp"
 
 namespace fusebox::sim::wallet_json {
 
@@ -69,106 +72,194 @@ std::string_view code_name(AnswerCode code) {
   return "SYSTEM_ERROR";
 }
 
-// Every value of a wallet-json message is a string or an integer; both enter the canonical
-// string as their text.
-Fields fields_of(const json& object) {
+// A wallet-json message, read or written: a flat object whose values are strings or integers,
+// keys in byte order (the order the canonical string wants and JSON text is written in).
+struct FlatValue {
+  bool integer = false;
+  std::string text;         // a string's value, or an integer's decimal digits
+  std::int64_t number = 0;  // an integer's value; -1 past INT64_MAX (never a valid amount)
+};
+using FlatObject = std::map<std::string, FlatValue, std::less<>>;
+
+void put(FlatObject& object, std::string key, std::string text) {
+  object.insert_or_assign(std::move(key), FlatValue{false, std::move(text), 0});
+}
+void put(FlatObject& object, std::string key, std::int64_t number) {
+  object.insert_or_assign(std::move(key), FlatValue{true, std::to_string(number), number});
+}
+
+// Both kinds of value enter the canonical string as their text.
+Fields fields_of(const FlatObject& object) {
   Fields fields;
-  for (const auto& [key, value] : object.items()) {
-    fields.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-  }
+  fields.reserve(object.size());
+  for (const auto& [key, value] : object)
+    fields.emplace_back(key, value.text);
   return fields;
 }
 
-// Adds the envelope and the signature. `wrong` signs other bytes: a well-formed signature
-// that does not verify (the bad_signature fault, forged notifications).
-std::string seal(json object, const MessageSigner& channel, const Envelope& envelope, bool wrong) {
-  if (!envelope.merchant_id.empty()) object["merchant_id"] = envelope.merchant_id;
-  object["nonce"] = envelope.nonce;
-  object["timestamp"] = envelope.timestamp_s;
+// Adds the envelope and the signature, and writes the JSON text. `wrong` signs other bytes:
+// a well-formed signature that does not verify (the bad_signature fault, forged
+// notifications).
+std::string seal(FlatObject object, const MessageSigner& channel, const Envelope& envelope,
+                 bool wrong) {
+  if (!envelope.merchant_id.empty()) put(object, "merchant_id", envelope.merchant_id);
+  put(object, "nonce", envelope.nonce);
+  put(object, "timestamp", envelope.timestamp_s);
   if (channel.scheme() != SignScheme::none) {
     const std::string canonical = canonical_string(fields_of(object)).value_or("");
-    object["sign_type"] = std::string(to_string(channel.scheme()));
-    object["sign"] = channel.sign(wrong ? canonical + "&forged=1" : canonical);
+    put(object, "sign_type", std::string(to_string(channel.scheme())));
+    put(object, "sign", channel.sign(wrong ? canonical + "&forged=1" : canonical));
   }
-  return object.dump();
+  std::string text;
+  text.reserve(384);
+  JsonObjectWriter writer(text);
+  for (const auto& [key, value] : object) {
+    if (value.integer) {
+      writer.number(key, value.number);
+    } else {
+      writer.text(key, value.text);
+    }
+  }
+  writer.close();
+  return text;
 }
 
 HttpReply error_reply(int status, AnswerCode code, const std::string& message,
                       const MessageSigner& channel, const Envelope& envelope) {
-  json body;
-  body["code"] = status == 401 ? "SIGN_ERROR" : std::string(code_name(code));
-  body["message"] = message;
+  FlatObject body;
+  put(body, "code", status == 401 ? "SIGN_ERROR" : std::string(code_name(code)));
+  put(body, "message", message);
   return HttpReply{status, seal(std::move(body), channel, envelope, false), {}};
 }
 
-void put_payment(json& body, const PaymentView& payment) {
-  body["order_id"] = payment.order_id;
-  body["state"] = std::string(state_name(payment.state));
-  body["amount"] = payment.amount_minor;
-  body["currency"] = payment.currency;
+void put_payment(FlatObject& body, const PaymentView& payment) {
+  put(body, "order_id", payment.order_id);
+  put(body, "state", std::string(state_name(payment.state)));
+  put(body, "amount", payment.amount_minor);
+  put(body, "currency", payment.currency);
   if (payment.state == PaymentState::paid) {
-    body["channel_txn_id"] = payment.channel_txn_id;
-    body["paid_at_ms"] = payment.paid_at_ns / kNsPerMs;
+    put(body, "channel_txn_id", payment.channel_txn_id);
+    put(body, "paid_at_ms", payment.paid_at_ns / kNsPerMs);
   }
 }
 
-void put_refund(json& body, const RefundView& refund) {
-  body["refund_id"] = refund.refund_id;
-  body["refund_state"] = std::string(refund_state_name(refund.state));
-  body["refund_amount"] = refund.amount_minor;
+void put_refund(FlatObject& body, const RefundView& refund) {
+  put(body, "refund_id", refund.refund_id);
+  put(body, "refund_state", std::string(refund_state_name(refund.state)));
+  put(body, "refund_amount", refund.amount_minor);
 }
 
-// Keeps the last duplicate silently, as nlohmann does, unless told: a message with a field
-// twice is ambiguous and refused.
-std::optional<json> parse_flat_object(std::string_view body, std::string& why) {
-  bool duplicate = false;
-  std::vector<std::string> keys;
-  json::parser_callback_t guard = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1) {
-      const auto key = parsed.get<std::string>();
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) duplicate = true;
-      keys.push_back(key);
-    }
+// A request body is read in one SAX pass, without building a JSON document: the channel's
+// front door is its hot path.
+
+class FlatReader {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  bool start_object(std::size_t /*size*/) {
+    if (depth_ != 0) return nested();
+    depth_ = 1;
+    seen_object_ = true;
     return true;
-  };
-  json parsed = json::parse(body, guard, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    why = "body is not a JSON object";
-    return std::nullopt;
   }
-  if (duplicate) {
-    why = "a field appears twice";
-    return std::nullopt;
+  bool end_object() {
+    --depth_;
+    return true;
   }
-  for (const auto& [key, value] : parsed.items()) {
-    if (!value.is_string() && !value.is_number_integer()) {
-      why = key + ": expected a string or an integer";
+  bool key(string_t& key) {
+    if (depth_ != 1) return nested();
+    key_ = std::move(key);
+    if (object_.contains(key_)) return fail("a field appears twice");
+    return true;
+  }
+  bool string(string_t& value) { return put(FlatValue{false, std::move(value), 0}); }
+  bool number_integer(number_integer_t value) {
+    return put(FlatValue{true, std::to_string(value), value});
+  }
+  bool number_unsigned(number_unsigned_t value) {
+    const auto number = value > static_cast<number_unsigned_t>(INT64_MAX)
+                            ? std::int64_t{-1}
+                            : static_cast<std::int64_t>(value);
+    return put(FlatValue{true, std::to_string(value), number});
+  }
+  bool number_float(number_float_t /*value*/, const string_t& /*text*/) { return not_flat(); }
+  bool boolean(bool /*value*/) { return not_flat(); }
+  bool null() { return not_flat(); }
+  bool binary(binary_t& /*value*/) { return not_flat(); }
+  bool start_array(std::size_t /*size*/) { return depth_ == 0 ? fail(kNotObject) : not_flat(); }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& /*error*/) {
+    return fail(kNotObject);
+  }
+
+  // The object, or nullopt with `why` set.
+  std::optional<FlatObject> take(bool parsed, std::string& why) {
+    if (why_.empty() && (!parsed || !seen_object_)) why_ = kNotObject;
+    if (!why_.empty()) {
+      why = why_;
       return std::nullopt;
     }
+    return std::move(object_);
   }
-  return parsed;
+
+ private:
+  static constexpr const char* kNotObject = "body is not a JSON object";
+
+  bool put(FlatValue value) {
+    if (depth_ != 1) return depth_ == 0 ? fail(kNotObject) : nested();
+    object_.emplace(std::move(key_), std::move(value));
+    return true;
+  }
+  bool not_flat() { return depth_ == 0 ? fail(kNotObject) : nested(); }
+  bool nested() { return fail(key_ + ": expected a string or an integer"); }
+  bool fail(std::string why) {
+    if (why_.empty()) why_ = std::move(why);
+    return false;
+  }
+
+  int depth_ = 0;
+  bool seen_object_ = false;
+  std::string key_;
+  FlatObject object_;
+  std::string why_;
+};
+
+std::optional<FlatObject> parse_flat_object(std::string_view body, std::string& why) {
+  FlatReader reader;
+  const bool parsed = json::sax_parse(body, &reader, json::input_format_t::json, true, false);
+  return reader.take(parsed, why);
+}
+
+const FlatValue* field(const FlatObject& body, std::string_view name) {
+  const auto it = body.find(name);
+  return it == body.end() ? nullptr : &it->second;
 }
 
 // Field readers: nullopt with `why` naming the field when it is missing or malformed.
-std::optional<std::string> text_field(const json& body, const char* name, std::size_t max_size,
-                                      std::string& why) {
-  const auto it = body.find(name);
-  if (it == body.end() || !it->is_string() || it->get<std::string>().empty() ||
-      it->get<std::string>().size() > max_size) {
+std::optional<std::string> text_field(const FlatObject& body, const char* name,
+                                      std::size_t max_size, std::string& why) {
+  const FlatValue* value = field(body, name);
+  if (value == nullptr || value->integer || value->text.empty() || value->text.size() > max_size) {
     why = std::string(name) + ": expected a string of 1 to " + std::to_string(max_size) +
           " characters";
     return std::nullopt;
   }
-  return it->get<std::string>();
+  return value->text;
 }
 
-std::optional<std::int64_t> amount_field(const json& body, const char* name, std::string& why) {
-  const auto it = body.find(name);
-  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+std::optional<std::int64_t> amount_field(const FlatObject& body, const char* name,
+                                         std::string& why) {
+  const FlatValue* value = field(body, name);
+  if (value == nullptr || !value->integer || value->number <= 0) {
     why = std::string(name) + ": expected a positive integer (minor units)";
     return std::nullopt;
   }
-  return it->get<std::int64_t>();
+  return value->number;
 }
 
 bool valid_currency(const std::string& currency) {
@@ -177,15 +268,16 @@ bool valid_currency(const std::string& currency) {
 }
 
 // The operation's own fields into `out`; false with `why` set on the first bad one.
-bool read_operation_fields(const json& body, Operation operation, ParsedRequest& out,
+bool read_operation_fields(const FlatObject& body, Operation operation, ParsedRequest& out,
                            std::string& why) {
   Request& request = out.request;
   if (operation == Operation::statement) {
-    // As text, so both families read the range alike; a JSON string keeps its quotes and is
-    // refused as not an integer.
+    // As JSON text, so both families read the range alike; a JSON string keeps its quotes and
+    // is refused as not an integer.
     const auto text_of = [&](const char* name) -> std::optional<std::string> {
-      const auto it = body.find(name);
-      return it == body.end() ? std::nullopt : std::optional<std::string>(it->dump());
+      const FlatValue* value = field(body, name);
+      if (value == nullptr) return std::nullopt;
+      return value->integer ? value->text : json(value->text).dump();
     };
     const auto from_ms = text_of("from_ms");
     const auto to_ms = text_of("to_ms");
@@ -209,9 +301,8 @@ bool read_operation_fields(const json& body, Operation operation, ParsedRequest&
     request.currency = std::move(*currency);
   }
   if (operation == Operation::pay || operation == Operation::refund) {
-    if (const auto url = body.find("notify_url"); url != body.end()) {
-      out.notify_url = url->is_string() ? url->get<std::string>() : "";
-    }
+    if (const FlatValue* url = field(body, "notify_url"))
+      out.notify_url = url->integer ? "" : url->text;
   }
   if (operation == Operation::refund || operation == Operation::refund_query) {
     auto refund_id = text_field(body, "refund_id", 64, why);
@@ -226,16 +317,16 @@ bool read_operation_fields(const json& body, Operation operation, ParsedRequest&
   return true;
 }
 
-bool signature_holds(const json& body, const MessageVerifier& merchant) {
+bool signature_holds(const FlatObject& body, const MessageVerifier& merchant) {
   if (merchant.scheme() == SignScheme::none) return true;
-  const auto type = body.find("sign_type");
-  const auto sign = body.find("sign");
-  if (type == body.end() || sign == body.end() || !type->is_string() || !sign->is_string() ||
-      type->get<std::string>() != to_string(merchant.scheme())) {
+  const FlatValue* type = field(body, "sign_type");
+  const FlatValue* sign = field(body, "sign");
+  if (type == nullptr || sign == nullptr || type->integer || sign->integer ||
+      type->text != to_string(merchant.scheme())) {
     return false;
   }
   const auto canonical = canonical_string(fields_of(body));
-  return canonical && merchant.verify(*canonical, sign->get<std::string>());
+  return canonical && merchant.verify(*canonical, sign->text);
 }
 
 }  // namespace
@@ -268,9 +359,9 @@ std::variant<ParsedRequest, HttpReply> parse_request(std::string_view method,
   ParsedRequest parsed;
   parsed.request.operation = route->second;
   auto merchant_id = text_field(*object, "merchant_id", 64, why);
+  const FlatValue* timestamp = field(*object, "timestamp");
   const bool envelope_ok = merchant_id && text_field(*object, "nonce", 32, why).has_value() &&
-                           object->contains("timestamp") &&
-                           (*object)["timestamp"].is_number_integer();
+                           timestamp != nullptr && timestamp->integer;
   if (!envelope_ok) {
     if (why.empty()) why = "timestamp: expected an integer (seconds)";
     return error_reply(400, AnswerCode::invalid_request, why, channel, envelope);
@@ -295,20 +386,20 @@ HttpReply render_decision(const Decision& decision, const MessageSigner& channel
                           const Envelope& envelope) {
   if (decision.delivery == Delivery::http_5xx) return unavailable_reply();
   if (decision.delivery == Delivery::too_many_requests) {
-    json busy;
-    busy["code"] = "FREQUENCY_LIMITED";
-    busy["message"] = "too many requests";
+    FlatObject busy;
+    put(busy, "code", "FREQUENCY_LIMITED");
+    put(busy, "message", "too many requests");
     return HttpReply{429,
                      seal(std::move(busy), channel, envelope, false),
                      {retry_after_header(decision.retry_after_ns)}};
   }
   const Answer& answer = decision.answer;
-  json body;
-  body["code"] = std::string(code_name(answer.code));
-  body["message"] = answer.reason.empty() ? "OK" : answer.reason;
+  FlatObject body;
+  put(body, "code", std::string(code_name(answer.code)));
+  put(body, "message", answer.reason.empty() ? "OK" : answer.reason);
   if (!answer.payment.order_id.empty()) put_payment(body, answer.payment);
   if (!answer.refund.refund_id.empty()) put_refund(body, answer.refund);
-  if (!answer.statement_csv.empty()) body["csv"] = answer.statement_csv;
+  if (!answer.statement_csv.empty()) put(body, "csv", answer.statement_csv);
   std::string text =
       seal(std::move(body), channel, envelope, decision.delivery == Delivery::bad_signature);
   if (decision.delivery == Delivery::malformed_body) text = text.substr(0, text.size() / 2);
@@ -317,10 +408,10 @@ HttpReply render_decision(const Decision& decision, const MessageSigner& channel
 
 std::string render_notification(const Notification& notification, const MessageSigner& channel,
                                 const Envelope& envelope) {
-  json body;
-  body["event"] = notification.kind == NotificationKind::payment ? "PAYMENT" : "REFUND";
-  body["notify_id"] = std::to_string(notification.id);
-  body["attempt"] = notification.attempt;
+  FlatObject body;
+  put(body, "event", notification.kind == NotificationKind::payment ? "PAYMENT" : "REFUND");
+  put(body, "notify_id", std::to_string(notification.id));
+  put(body, "attempt", static_cast<std::int64_t>(notification.attempt));
   put_payment(body, notification.payment);
   if (notification.kind == NotificationKind::refund) put_refund(body, notification.refund);
   return seal(std::move(body), channel, envelope, notification.forged);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -174,11 +175,12 @@ class ChannelModel {
   FaultTable faults_;
   Ledger ledger_;
   ChannelCounters counters_;
-  std::vector<Order> orders_;
+  // Deques, by index: growing never copies every order while a request waits.
+  std::deque<Order> orders_;
   std::unordered_map<std::string, std::size_t> order_index_;  // lookups only, never iterated
-  std::vector<Refund> refunds_;
+  std::deque<Refund> refunds_;
   std::unordered_map<std::string, std::size_t> refund_index_;
-  std::vector<PendingNotification> notifications_;  // id = index + 1
+  std::deque<PendingNotification> notifications_;  // id = index + 1
   std::uint64_t next_txn_ = 1;
 };
 

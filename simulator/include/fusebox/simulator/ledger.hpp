@@ -3,6 +3,7 @@
 // checker compares the gateway's books with this; nothing in it is ever changed or removed.
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,14 +36,16 @@ struct LedgerEntry {
 class Ledger {
  public:
   void record(LedgerEntry entry);
-  [[nodiscard]] const std::vector<LedgerEntry>& entries() const { return entries_; }
+  [[nodiscard]] const std::deque<LedgerEntry>& entries() const { return entries_; }
   // Entries with at_ns in [from_ns, to_ns), optionally for one order only.
   [[nodiscard]] std::vector<LedgerEntry> select(TimeNs from_ns, TimeNs to_ns,
                                                 std::string_view order_id = {}) const;
   [[nodiscard]] std::size_t count(LedgerEvent event) const;
 
  private:
-  std::vector<LedgerEntry> entries_;  // ordered by at_ns, then by recording order
+  // Ordered by at_ns, then by recording order. A deque: appending never copies the whole
+  // ledger (a vector's growth did, while a request waited).
+  std::deque<LedgerEntry> entries_;
 };
 
 }  // namespace fusebox::sim
