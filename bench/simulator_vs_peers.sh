@@ -5,13 +5,18 @@
 # wrk drives each for DURATION seconds with CONNECTIONS keep-alive connections (plain HTTP,
 # no signatures, no faults). Every server listens on 127.0.0.1 and is stopped by its PID.
 #
-# Usage: bench/simulator_vs_peers.sh [DURATION_S=10] [CONNECTIONS=64]
+# Usage: [BUILD_DIR=build/ci] bench/simulator_vs_peers.sh [DURATION_S=10] [CONNECTIONS=64] [ROUNDS=1]
+# BUILD_DIR names an already configured build to use as it is (say which in the figures); by
+# default the release preset, configured and built here. With ROUNDS > 1 the four servers are
+# driven in turn that many times and each round's ratios are printed: this machine is noisy.
 # Peers are installed on first use: wrk and nginx-light from Debian, wiremock and mountebank
 # from npm into build/peers (not committed). Needs Java for WireMock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
+rounds=${3:-1}
+build=${BUILD_DIR:-build/release}
 root=$(pwd)
 source bench/lib.sh
 
@@ -22,7 +27,8 @@ done
 if [ ! -d build/peers/node_modules/wiremock ] || [ ! -d build/peers/node_modules/mountebank ]; then
   mkdir -p build/peers && (cd build/peers && npm init -y >/dev/null && npm install --silent wiremock mountebank)
 fi
-cmake --preset release >/dev/null && cmake --build --preset release --target fusebox >/dev/null
+if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
+cmake --build "$build" --target fusebox >/dev/null
 
 body='{"amount":100,"code":"SUCCESS","currency":"CNY","message":"OK","nonce":"n1","order_id":"o-1","state":"PAYING","timestamp":1}'
 
@@ -32,7 +38,7 @@ cat > "$work/sim.json" <<JSON
   "latency_ms": {"pay": 0}, "notify": {"enabled": false},
   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
-build/release/harness/fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
+"$build"/harness/fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
 sim_pid=$!; pids+=("$sim_pid")
 wait_ready "$work/sim.ready"
 sim_url=$(ready_field "$work/sim.ready" '["channels"]["bench"]["url"]')
@@ -71,14 +77,15 @@ run() {  # name url: prints "name req/s"
   printf '%-22s %12s req/s\n' "$1" "$rps"
   echo "$1 $rps" >> "$work/results"
 }
-echo "wrk -t1 -c$connections -d${duration}s, POST /v1/pay, $(nproc) cores, $(date -u +%F)"
-run "fusebox simulator" "$sim_url"
-run "nginx (ceiling)" "http://127.0.0.1:$nginx_port"
-run "WireMock (tuned)" "http://127.0.0.1:$wm_port"
-run "Mountebank" "http://127.0.0.1:$imposter_port"
-sim_rss=$(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$sim_pid/status")
-echo "fusebox simulator RSS after the run: $sim_rss"
-python3 - "$work/results" <<'PY'
+echo "wrk -t1 -c$connections -d${duration}s, POST /v1/pay, $(nproc) cores, $(date -u +%F), build $build"
+for round in $(seq 1 "$rounds"); do
+  [ "$rounds" -gt 1 ] && echo "round $round"
+  : > "$work/results"
+  run "fusebox simulator" "$sim_url"
+  run "nginx (ceiling)" "http://127.0.0.1:$nginx_port"
+  run "WireMock (tuned)" "http://127.0.0.1:$wm_port"
+  run "Mountebank" "http://127.0.0.1:$imposter_port"
+  python3 - "$work/results" <<'PY'
 import sys
 r = {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1])}
 s = r["fusebox simulator"]
@@ -86,3 +93,6 @@ print(f"simulator / WireMock (tuned): {s / r['WireMock (tuned)']:.2f}x   (target
 print(f"simulator / nginx:            {s / r['nginx (ceiling)']:.0%}    (target >= 70%)")
 print(f"simulator / Mountebank:       {s / r['Mountebank']:.2f}x")
 PY
+done
+sim_rss=$(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$sim_pid/status")
+echo "fusebox simulator RSS after the run: $sim_rss"
