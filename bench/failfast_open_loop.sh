@@ -27,17 +27,7 @@ if [ ! -x /usr/sbin/nginx ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 fi
 
-cat > "$work/sim.json" <<JSON
-{"seed": 1, "channels": [
-  {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
-   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
-   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
-cat > "$work/gw.json" <<JSON
-{"admin_token": "bench", "gateway": {"poller": {"schedule_s": [3600]},
-  "channels": [{"name": "hmac", "family": "wallet-json",
-                "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
-JSON
+write_failfast_configs
 start_simulator_and_gateway
 start_payment_nginx
 gw_port=${api##*:}

@@ -18,18 +18,7 @@ duration=${2:-6}
 source bench/lib.sh
 build_fusebox_with_wrk
 
-cat > "$work/sim.json" <<JSON
-{"seed": 1, "channels": [
-  {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
-   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
-   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
-cat > "$work/gw.json" <<JSON
-{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-0},
-  "poller": {"schedule_s": [3600]},
-  "channels": [{"name": "hmac", "family": "wallet-json",
-                "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
-JSON
+write_failfast_configs
 start_simulator_and_gateway
 gw=$gw_pid
 sed 's/"amount":100,/"amount":-1,/' bench/peers/pay.lua > "$work/bad.lua"

@@ -64,3 +64,21 @@ start_simulator_and_gateway() {
   wait_ready "$work/gw.ready"
   api=$(ready_field "$work/gw.ready" '["api"]')
 }
+
+# The fail-fast benches' parts: one HMAC wallet that answers at once and never settles (so
+# the fill's orders stay PROCESSING and nothing notifies), and a gateway whose polls wait an
+# hour. Writes $work/sim.json and $work/gw.json; EXPECTED_ORDERS sizes the order tables.
+write_failfast_configs() {
+  cat > "$work/sim.json" <<JSON
+{"seed": 1, "channels": [
+  {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
+   "latency_ms": {"pay": 0, "query": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+  cat > "$work/gw.json" <<JSON
+{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-0},
+  "poller": {"schedule_s": [3600]},
+  "channels": [{"name": "hmac", "family": "wallet-json",
+                "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
+JSON
+}

@@ -65,6 +65,18 @@ class NotifyTlsTest : public ::testing::Test {
     ASSERT_TRUE(gateway_.ready.is_object()) << slurp(gateway_.err);
   }
 
+  // A merchant certificate for 127.0.0.1 from `ca`, written beside the test with its key, and
+  // the gateway config that serves notifications with it.
+  void use_own_certificate(const fusebox::TestCa& ca) {
+    const fusebox::TestServerCert cert =
+        fusebox::issue_server_cert(ca, "127.0.0.1", {"127.0.0.1"}, {"localhost"});
+    std::ofstream(dir_ / "cert.pem") << cert.cert.to_pem();
+    std::ofstream(dir_ / "key.pem") << cert.key.to_pem();
+    extra_config_ = R"("admin_token": "t", "notify_tls": {"cert_file": ")" +
+                    (dir_ / "cert.pem").string() + R"(", "key_file": ")" +
+                    (dir_ / "key.pem").string() + R"("})";
+  }
+
   std::string pay(const std::string& channel, const std::string& merchant_order_id) {
     const std::string api = gateway_.ready["api"];
     const auto reply = fusebox::net::http_request("POST", api + "/v1/payments",
@@ -110,14 +122,7 @@ TEST_F(NotifyTlsTest, NotificationsArriveOverHttpsWithTheSimulatorsCertificate) 
 // The merchant brings its own certificate, from a CA the simulator was not told about: the
 // TLS handshake fails, the channel gets no ACK and keeps the payment unnotified.
 TEST_F(NotifyTlsTest, AMerchantCertificateFromAnUntrustedCaGetsNoNotification) {
-  const fusebox::TestCa other = fusebox::make_test_ca("some other CA");
-  const fusebox::TestServerCert cert =
-      fusebox::issue_server_cert(other, "127.0.0.1", {"127.0.0.1"}, {"localhost"});
-  std::ofstream(dir_ / "cert.pem") << cert.cert.to_pem();
-  std::ofstream(dir_ / "key.pem") << cert.key.to_pem();
-  extra_config_ = R"("admin_token": "t", "notify_tls": {"cert_file": ")" +
-                  (dir_ / "cert.pem").string() + R"(", "key_file": ")" +
-                  (dir_ / "key.pem").string() + R"("})";
+  use_own_certificate(fusebox::make_test_ca("some other CA"));
   ASSERT_NO_FATAL_FAILURE(start_gateway({}));
   const std::string api = gateway_.ready["api"];
   const std::string id = pay("wj", "untrusted-1");
@@ -134,11 +139,8 @@ TEST_F(NotifyTlsTest, AMerchantCertificateFromAnUntrustedCaGetsNoNotification) {
 // ("notify_ca_file"): how a merchant points the simulator at its own HTTPS gateway.
 TEST_F(NotifyTlsTest, ASimulatorToldToTrustTheMerchantsCaDelivers) {
   const fusebox::TestCa own = fusebox::make_test_ca("the merchant's own CA");
-  const fusebox::TestServerCert cert =
-      fusebox::issue_server_cert(own, "127.0.0.1", {"127.0.0.1"}, {"localhost"});
+  use_own_certificate(own);
   std::ofstream(dir_ / "ca.pem") << own.cert.to_pem();
-  std::ofstream(dir_ / "cert.pem") << cert.cert.to_pem();
-  std::ofstream(dir_ / "key.pem") << cert.key.to_pem();
   ASSERT_EQ(stop(simulator_.pid), 0) << slurp(simulator_.err);
   json config = json::parse(kSimulatorConfig);
   config["notify_ca_file"] = (dir_ / "ca.pem").string();
@@ -146,9 +148,6 @@ TEST_F(NotifyTlsTest, ASimulatorToldToTrustTheMerchantsCaDelivers) {
   simulator_ = start({"simulator", "--config", (dir_ / "simulator.json").string()}, dir_, "sim2");
   ASSERT_TRUE(simulator_.ready.is_object()) << slurp(simulator_.err);
   control_ = simulator_.ready["control"];
-  extra_config_ = R"("admin_token": "t", "notify_tls": {"cert_file": ")" +
-                  (dir_ / "cert.pem").string() + R"(", "key_file": ")" +
-                  (dir_ / "key.pem").string() + R"("})";
   ASSERT_NO_FATAL_FAILURE(start_gateway({}));
   const std::string api = gateway_.ready["api"];
   const std::string id = pay("wx", "own-ca-1");
