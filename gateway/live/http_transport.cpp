@@ -41,6 +41,7 @@
 #include <openssl/x509v3.h>
 
 #include "fusebox/gateway/transport.hpp"
+#include "fusebox/net/tls.hpp"
 
 #include "transport_detail.hpp"
 
@@ -533,13 +534,11 @@ class HttpPool final : public std::enable_shared_from_this<HttpPool<Stream>> {
 // Trusts only `ca_pem`: no system store, so a certificate from any other CA fails.
 std::shared_ptr<ssl::context> client_context(const std::string& ca_pem) {
   if (ca_pem.empty()) throw std::invalid_argument("ca_pem: TLS needs the channel's CA");
-  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  context->set_verify_mode(ssl::verify_peer);
-  error_code ec;
-  context->add_certificate_authority(asio::buffer(ca_pem), ec);
-  if (ec) throw std::invalid_argument("ca_pem: not a PEM certificate: " + ec.message());
-  return context;
+  try {
+    return net::tls_client_context({ca_pem});
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("ca_pem: ") + e.what());
+  }
 }
 
 // The address is fixed once: an IP literal as is, a name resolved now (configuration time).

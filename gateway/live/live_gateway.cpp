@@ -24,6 +24,7 @@
 #include "fusebox/gateway/transport.hpp"
 #include "fusebox/net/http_client.hpp"
 #include "fusebox/net/http_server.hpp"
+#include "fusebox/net/tls.hpp"
 
 #include "alert_webhook.hpp"
 
@@ -224,16 +225,11 @@ class LiveGateway::Impl final : public RouteContext {
   // base URL. Throws std::runtime_error when the key does not fit the certificate.
   std::string listen_tls() {
     const auto& [enabled, port, cert_pem, key_pem] = options_.notify_tls;
-    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
+    std::shared_ptr<asio::ssl::context> tls;
     try {
-      tls->use_certificate_chain(asio::buffer(cert_pem));
-      tls->use_private_key(asio::buffer(key_pem), asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("notify_tls: the certificate and key do not make a TLS server: " +
-                               std::string(e.what()));
+      tls = net::tls_server_context(cert_pem, key_pem);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(std::string("notify_tls: ") + e.what());
     }
     tls_server_ = std::make_unique<net::HttpServer>(
         io_,

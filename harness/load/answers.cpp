@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/common/json_writer.hpp"
+
 #include "load_internal.hpp"
 
 namespace fusebox::harness {
@@ -52,43 +54,7 @@ void append_json_string(std::string& out, std::string_view text) {
       return;
     }
   }
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          constexpr std::string_view hex = "0123456789abcdef";
-          const auto byte = static_cast<unsigned char>(c);
-          out += "\\u00";
-          out += hex[byte >> 4];
-          out += hex[byte & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  append_json_quoted(out, text);
 }
 
 void append_pay_body(std::string& out, std::string_view merchant_order_id, std::int64_t amount,

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "fusebox/common/crypto.hpp"
+
 namespace fusebox::sim {
 
 namespace {
@@ -301,6 +303,21 @@ SimulatorSpec parse_simulator(const ConfigNode& root) {
     spec.notify_ca_pem = text.str();
     if (spec.notify_ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       f->fail_expected("a PEM file holding one or more CA certificates: \"" + path + "\" has none");
+    // Every certificate must read, so a damaged one is named here rather than at start.
+    constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+    for (std::size_t at = 0;
+         (at = spec.notify_ca_pem.find("-----BEGIN CERTIFICATE-----", at)) != std::string::npos;) {
+      const std::size_t end = spec.notify_ca_pem.find(kEnd, at);
+      const std::size_t stop =
+          end == std::string::npos ? spec.notify_ca_pem.size() : end + kEnd.size();
+      try {
+        (void)Certificate::from_pem(std::string_view(spec.notify_ca_pem).substr(at, stop - at),
+                                    path);
+      } catch (const CryptoError& e) {
+        f->fail(e.what());
+      }
+      at = stop;
+    }
   }
   const ConfigNode channels = root.at("channels");
   channels.expect_array(1, 64);

@@ -7,9 +7,9 @@
 
 #include "fusebox/common/clock.hpp"
 #include "fusebox/common/test_pki.hpp"
+#include "fusebox/net/tls.hpp"
 
 #include "live_channel.hpp"
-#include "notify_client.hpp"
 
 namespace fusebox::sim::live {
 
@@ -52,7 +52,7 @@ class LiveSimulator::Impl {
         std::any_of(spec_.channels.begin(), spec_.channels.end(),
                     [](const ChannelSpec& c) { return c.tls && c.family != Family::bank_binary; });
     if (any_tls) make_tls();
-    notify_tls_ = make_notify_tls({ca_.cert.to_pem(), spec_.notify_ca_pem});
+    notify_tls_ = net::tls_client_context({ca_.cert.to_pem(), spec_.notify_ca_pem});
     json ready;
     const auto control_port =
         control_.listen(spec_.host, static_cast<std::uint16_t>(spec_.control_port));
@@ -92,14 +92,7 @@ class LiveSimulator::Impl {
   void make_tls() {
     const TestServerCert server =
         issue_server_cert(ca_, "127.0.0.1", {"127.0.0.1", "::1"}, {"localhost"});
-    tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1);
-    const std::string chain = server.cert.to_pem();
-    const std::string key = server.key.to_pem();
-    tls_->use_certificate_chain(asio::buffer(chain));
-    tls_->use_private_key(asio::buffer(key), asio::ssl::context::pem);
+    tls_ = net::tls_server_context(server.cert.to_pem(), server.key.to_pem());
   }
 
   void refresh_listeners() {

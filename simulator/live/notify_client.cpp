@@ -3,7 +3,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -165,21 +164,6 @@ void NotifyClient::post(const std::string& url, const std::string& content_type,
   // The certificate must name the URL's host (an IP address SAN for 127.0.0.1).
   attempt->stream.set_verify_callback(asio::ssl::host_name_verification(target->host));
   start(std::move(attempt), *target, content_type, std::move(body));
-}
-
-std::shared_ptr<asio::ssl::context> make_notify_tls(const std::vector<std::string>& ca_pems) {
-  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                   asio::ssl::context::no_tlsv1_1);
-  tls->set_verify_mode(asio::ssl::verify_peer);
-  for (const std::string& pem : ca_pems) {
-    if (pem.empty()) continue;
-    boost::system::error_code ec;
-    tls->add_certificate_authority(asio::buffer(pem), ec);
-    if (ec) throw std::runtime_error("cannot read a CA certificate: " + ec.message());
-  }
-  return tls;
 }
 
 }  // namespace fusebox::sim::live

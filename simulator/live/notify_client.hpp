@@ -9,7 +9,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -22,8 +21,8 @@ class NotifyClient {
   // loopback, https:// without `tls`, too many in flight).
   using Done = std::function<void(int status, const std::string& body)>;
 
-  // `tls`: the client context https:// URLs are reached with (its trusted CAs decide which
-  // merchants get through); null: https:// URLs are never contacted.
+  // `tls`: the client context https:// URLs are reached with (net::tls_client_context: its
+  // trusted CAs decide which merchants get through); null: https:// URLs are never contacted.
   explicit NotifyClient(boost::asio::io_context& io,
                         std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
                         std::size_t max_in_flight = 1'024);
@@ -36,11 +35,5 @@ class NotifyClient {
   std::size_t max_in_flight_;
   std::size_t in_flight_ = 0;
 };
-
-// A client context for NotifyClient that trusts the CAs in `ca_pems` (PEM text, each one or
-// more certificates; empty ones skipped) and nothing else, TLS 1.2 or later. Throws
-// std::runtime_error on a PEM it cannot read.
-[[nodiscard]] std::shared_ptr<boost::asio::ssl::context> make_notify_tls(
-    const std::vector<std::string>& ca_pems);
 
 }  // namespace fusebox::sim::live

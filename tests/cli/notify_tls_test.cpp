@@ -186,6 +186,14 @@ TEST(NotifyTlsConfig, ASimulatorNotifyCaFileThatHoldsNoCertificateIsABadConfig) 
   EXPECT_EQ(r.exit_code, 2) << context(r);
   EXPECT_NE(r.err.find("/notify_ca_file"), std::string::npos) << context(r);
   EXPECT_NE(r.err.find("has none"), std::string::npos) << context(r);
+
+  // The markers are there, the certificate between them is not: named at load, not a crash.
+  std::ofstream(dir / "ca.pem") << "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
+                                   "-----END CERTIFICATE-----\n";
+  const Result damaged =
+      run_fusebox({"simulator", "--config", (dir / "simulator.json").string()}, 10);
+  EXPECT_EQ(damaged.exit_code, 2) << context(damaged);
+  EXPECT_NE(damaged.err.find("/notify_ca_file"), std::string::npos) << context(damaged);
 }
 
 }  // namespace

@@ -8,6 +8,48 @@
 
 namespace fusebox {
 
+// `value` as a quoted JSON string, escaped as nlohmann escapes it (the short escapes, other
+// control characters as \u00XX, everything else as is). It must be valid UTF-8 already.
+inline void append_json_quoted(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20) {
+          out += "\\u00";
+          out += kHex[byte >> 4];
+          out += kHex[byte & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
 // A flat JSON object written straight into a string, keys in the order given. Given in sorted
 // order, the bytes are those nlohmann's std::map objects dump. Strings are escaped as
 // nlohmann escapes them and must be valid UTF-8 already (parsed input, or made by the
@@ -37,45 +79,7 @@ class JsonObjectWriter {
     quoted(key);
     out_ += ':';
   }
-  void quoted(std::string_view value) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out_ += '"';
-    for (const char c : value) {
-      const auto byte = static_cast<unsigned char>(c);
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\b':
-          out_ += "\\b";
-          break;
-        case '\f':
-          out_ += "\\f";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        case '\r':
-          out_ += "\\r";
-          break;
-        case '\t':
-          out_ += "\\t";
-          break;
-        default:
-          if (byte < 0x20) {
-            out_ += "\\u00";
-            out_ += kHex[byte >> 4];
-            out_ += kHex[byte & 0xf];
-          } else {
-            out_ += c;
-          }
-      }
-    }
-    out_ += '"';
-  }
+  void quoted(std::string_view value) { append_json_quoted(out_, value); }
 
   std::string& out_;
   bool first_ = true;
