@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Throughput of the simulator's wallet-json pay endpoint against its peers, in one run on
-# this machine: WireMock (tuned: no request journal, async responses) and Mountebank serving
-# a stub of the same JSON body, and nginx returning that body as the loopback ceiling.
-# wrk drives each for DURATION seconds with CONNECTIONS keep-alive connections (plain HTTP,
-# no signatures, no faults). Every server listens on 127.0.0.1 and is stopped by its PID.
+# Throughput of the simulator against its peers, in one run on this machine: wrk drives the
+# wallet-json pay endpoint over plain HTTP and over TLS, WireMock (tuned: no request journal,
+# async responses) and Mountebank serving a stub of the same JSON body, and nginx returning
+# that body over HTTP and HTTPS as the loopback ceiling; our own tool (fusebox_bank_load)
+# drives the bank-binary channel's three front-end nodes with pipelined pay frames. Each
+# runs for DURATION seconds with CONNECTIONS keep-alive connections (no signatures on the
+# wallets, the bank's MAC on, no faults). Every server listens on 127.0.0.1 and is stopped
+# by its PID. bench/simulator_limits.sh measures RSA signing, 1,000 connections and RSS.
 #
 # Usage: [BUILD_DIR=build/ci] bench/simulator_vs_peers.sh [DURATION_S=10] [CONNECTIONS=64] [ROUNDS=1]
 # BUILD_DIR names an already configured build to use as it is (say which in the figures); by
-# default the release preset, configured and built here. With ROUNDS > 1 the four servers are
+# default the release preset, configured and built here. With ROUNDS > 1 the servers are
 # driven in turn that many times and each round's ratios are printed: this machine is noisy.
 # Peers are installed on first use: wrk and nginx-light from Debian, wiremock and mountebank
 # from npm into build/peers (not committed). Needs Java for WireMock.
@@ -28,29 +31,46 @@ if [ ! -d build/peers/node_modules/wiremock ] || [ ! -d build/peers/node_modules
   mkdir -p build/peers && (cd build/peers && npm init -y >/dev/null && npm install --silent wiremock mountebank)
 fi
 if [ "$build" = build/release ]; then cmake --preset release >/dev/null; fi
-cmake --build "$build" --target fusebox >/dev/null
+cmake --build "$build" --target fusebox fusebox_bank_load >/dev/null
 
 body='{"amount":100,"code":"SUCCESS","currency":"CNY","message":"OK","nonce":"n1","order_id":"o-1","state":"PAYING","timestamp":1}'
 
-# fusebox simulator: one plain-HTTP wallet-json channel, no signatures, no latency, no faults.
+# fusebox simulator: a wallet-json channel over plain HTTP and one over TLS, no signatures,
+# no latency, no faults; a bank-binary channel with three nodes that approves every pay.
 cat > "$work/sim.json" <<JSON
-{"seed": 1, "channels": [{"name": "bench", "family": "wallet-json", "sign": "none", "tls": false,
-  "latency_ms": {"pay": 0}, "notify": {"enabled": false},
-  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+{"seed": 1, "channels": [
+  {"name": "bench", "family": "wallet-json", "sign": "none", "tls": false,
+   "latency_ms": {"pay": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}},
+  {"name": "tls", "family": "wallet-json", "sign": "none", "tls": true,
+   "latency_ms": {"pay": 0}, "notify": {"enabled": false},
+   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}},
+  {"name": "bank", "family": "bank-binary", "nodes": 3, "latency_ms": {"pay": 0},
+   "outcome": {"success_p": 1, "decline_p": 0}}]}
 JSON
 "$build"/harness/fusebox simulator --config "$work/sim.json" > "$work/sim.ready" 2>"$work/sim.err" &
 sim_pid=$!; pids+=("$sim_pid")
 wait_ready "$work/sim.ready"
 sim_url=$(ready_field "$work/sim.ready" '["channels"]["bench"]["url"]')
+sim_tls_url=$(ready_field "$work/sim.ready" '["channels"]["tls"]["url"]')
+control=$(ready_field "$work/sim.ready" '["control"]')
+bank_ports=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["channels"]["bank"]; print(",".join(n.rsplit(":", 1)[1] for n in d["nodes"]))' "$work/sim.ready")
+bank_key=$(curl -s "$control/channels" | python3 -c 'import json,sys; print(next(c["hmac_secret"] for c in json.load(sys.stdin) if c["name"] == "bank"))')
 
-# nginx: the same body from a static location.
-nginx_port=$(free_port)
+# nginx: the same body from a static location, over HTTP and over HTTPS (a self-signed
+# RSA-2048 certificate, as the simulator's own).
+nginx_port=$(free_port); nginx_tls_port=$(free_port)
 mkdir -p "$work/nginx"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
 events { worker_connections 4096; }
 http { access_log off; client_body_temp_path $work/nginx;
   server { listen 127.0.0.1:$nginx_port; keepalive_requests 1000000;
+    location / { default_type application/json; return 200 '$body'; } }
+  server { listen 127.0.0.1:$nginx_tls_port ssl; keepalive_requests 1000000;
+    ssl_certificate $work/nginx/cert.pem; ssl_certificate_key $work/nginx/key.pem;
     location / { default_type application/json; return 200 '$body'; } } }
 CONF
 /usr/sbin/nginx -c "$work/nginx/nginx.conf" & pids+=("$!")
@@ -77,6 +97,13 @@ run() {  # name url: prints "name req/s"
   printf '%-22s %12s req/s\n' "$1" "$rps"
   echo "$1 $rps" >> "$work/results"
 }
+run_bank() {  # our pipelined load on the bank's three nodes, about CONNECTIONS in all
+  local per_node=$(( (connections + 2) / 3 )) line
+  "$build"/bench/fusebox_bank_load --ports "$bank_ports" --mac-key "$bank_key" \
+    --connections "$per_node" --depth 4 --warmup 2 --duration "$duration" --run "r$1" > "$work/bank.out"
+  line=$(cat "$work/bank.out")
+  printf '%-22s %12s req/s   (%s)\n' "bank-binary (ours)" "$(awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "req/s") print $i}' <<< "$line")" "$line"
+}
 echo "wrk -t1 -c$connections -d${duration}s, POST /v1/pay, $(nproc) cores, $(date -u +%F), build $build"
 for round in $(seq 1 "$rounds"); do
   [ "$rounds" -gt 1 ] && echo "round $round"
@@ -85,6 +112,9 @@ for round in $(seq 1 "$rounds"); do
   run "nginx (ceiling)" "http://127.0.0.1:$nginx_port"
   run "WireMock (tuned)" "http://127.0.0.1:$wm_port"
   run "Mountebank" "http://127.0.0.1:$imposter_port"
+  run "fusebox simulator TLS" "$sim_tls_url"
+  run "nginx TLS (ceiling)" "https://127.0.0.1:$nginx_tls_port"
+  run_bank "$round"
   python3 - "$work/results" <<'PY'
 import sys
 r = {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1])}
@@ -92,6 +122,9 @@ s = r["fusebox simulator"]
 print(f"simulator / WireMock (tuned): {s / r['WireMock (tuned)']:.2f}x   (target >= 2x)")
 print(f"simulator / nginx:            {s / r['nginx (ceiling)']:.0%}    (target >= 70%)")
 print(f"simulator / Mountebank:       {s / r['Mountebank']:.2f}x")
+t = r["fusebox simulator TLS"]
+print(f"simulator TLS / nginx TLS:    {t / r['nginx TLS (ceiling)']:.0%}")
+print(f"simulator TLS / plain:        {t / s:.0%}")
 PY
 done
 sim_rss=$(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$sim_pid/status")

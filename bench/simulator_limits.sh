@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The simulator's own limits, in one run on this machine (issue #3; bench/simulator_vs_peers.sh
+# has the comparison with its peers):
+#  1. RSA-2048: wrk on the pay endpoint of a wallet-json channel that signs every answer with
+#     RSA-2048 (requests unsigned: wrk cannot sign, and the merchant key is registered as
+#     "none"), against `openssl speed rsa2048`'s sign rate in the same run, per core the
+#     simulator used (its CPU time over the run, from /proc);
+#  2. a 50 ms fixed latency on pay with 1,000 keep-alive connections (ideal: 20,000 req/s),
+#     and the simulator's peak RSS over that run (VmHWM of a fresh process).
+# Every server listens on 127.0.0.1 and is stopped by its PID.
+#
+# Usage: [BUILD_DIR=build/ci] bench/simulator_limits.sh [DURATION_S=10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+root=$(pwd)
+source bench/lib.sh
+build_fusebox_with_wrk
+
+start_simulator() {  # name: starts `fusebox simulator` on $work/NAME.json; sets sim_pid, control
+  $fusebox simulator --config "$work/$1.json" > "$work/$1.ready" 2>"$work/$1.err" &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  wait_ready "$work/$1.ready"
+  control=$(ready_field "$work/$1.ready" '["control"]')
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+wrk_rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+echo "$(nproc) cores, $(date -u +%F), $fusebox, ${duration}s per measurement"
+
+# 1. RSA-2048 signing.
+cat > "$work/rsa.json" <<JSON
+{"seed": 1, "channels": [{"name": "rsa", "family": "wallet-json", "sign": "rsa-sha256", "tls": false,
+  "latency_ms": {"pay": 0}, "notify": {"enabled": false},
+  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+start_simulator rsa
+curl -sf -X POST "$control/channels/rsa/merchant-key" -d '{"scheme": "none"}' >/dev/null
+rsa_url=$(ready_field "$work/rsa.ready" '["channels"]["rsa"]["url"]')
+RUN=w wrk -t1 -c64 -d2s -s "$root/bench/peers/pay.lua" "$rsa_url" >/dev/null 2>&1 || true
+before=$(cpu_ticks "$sim_pid")
+RUN=m wrk -t1 -c64 -d"${duration}s" -s "$root/bench/peers/pay.lua" "$rsa_url" > "$work/rsa.wrk"
+after=$(cpu_ticks "$sim_pid")
+# One RSA sign per answer; an unsigned request would be answered 401 (also signed), so the
+# answers are checked to be the channel's pay answers, not errors.
+curl -s -X POST "$rsa_url/v1/pay" -d '{"merchant_id":"m","nonce":"n","timestamp":1,"order_id":"check-1","amount":100,"currency":"CNY"}' \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d.get("sign_type") == "rsa-sha256" and d.get("code") == "SUCCESS", d'
+openssl speed -seconds "$duration" rsa2048 2>/dev/null > "$work/openssl.out"
+python3 - "$(wrk_rps "$work/rsa.wrk")" "$before" "$after" "$(getconf CLK_TCK)" "$duration" "$work/openssl.out" <<'PY'
+import sys
+rps, before, after, tck, duration = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+line = next(l for l in open(sys.argv[6]) if l.startswith("rsa 2048") or l.startswith("rsa  2048"))
+openssl_signs = float(line.split()[-2])
+cores = (after - before) / tck / duration
+per_core = rps / cores
+print(f"RSA-2048 signed answers: {rps:,.0f} req/s using {cores:.2f} cores = {per_core:,.0f} signs/s per core")
+print(f"openssl speed rsa2048 (one core, same run): {openssl_signs:,.0f} signs/s")
+print(f"simulator / openssl per core: {per_core / openssl_signs:.0%}   (target >= 80%)")
+PY
+kill "$sim_pid"
+
+# 2. 50 ms of latency at 1,000 connections, on a fresh process for its RSS.
+cat > "$work/slow.json" <<JSON
+{"seed": 1, "channels": [{"name": "slow", "family": "wallet-json", "sign": "none", "tls": false,
+  "latency_ms": {"pay": 50}, "notify": {"enabled": false},
+  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+start_simulator slow
+slow_url=$(ready_field "$work/slow.ready" '["channels"]["slow"]["url"]')
+RUN=w wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$slow_url" >/dev/null 2>&1 || true
+RUN=m wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$slow_url" > "$work/slow.wrk"
+rps=$(wrk_rps "$work/slow.wrk")
+p50=$(awk '$1 == "50%" {print $2}' "$work/slow.wrk")
+p99=$(awk '$1 == "99%" {print $2}' "$work/slow.wrk")
+errors=$(grep -E "Socket errors|Non-2xx" "$work/slow.wrk" || echo "no socket errors, no non-2xx")
+hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$sim_pid/status")
+python3 - "$rps" <<PY
+import sys
+rps = float(sys.argv[1])
+print(f"50 ms latency, 1,000 connections: {rps:,.0f} req/s = {rps / 20000:.0%} of the 20,000 the latency allows   (target >= 90%)")
+PY
+echo "  p50 $p50, p99 $p99; $errors"
+echo "simulator peak RSS (VmHWM) over the 1,000-connection run: $hwm MiB   (target < 200 MiB)"
