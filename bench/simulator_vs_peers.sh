@@ -79,18 +79,29 @@ CONF
 wm_port=$(free_port)
 java -jar "$(ls build/peers/node_modules/wiremock/build/wiremock-standalone-*.jar)" --port "$wm_port" \
   --bind-address 127.0.0.1 --no-request-journal --async-response-enabled true --disable-banner \
-  > "$work/wiremock.log" 2>&1 & pids+=("$!")
+  > "$work/wiremock.log" 2>&1 &
+wm_pid=$!; pids+=("$wm_pid")
 wait_http "http://127.0.0.1:$wm_port/__admin/mappings"
 curl -s -X POST "http://127.0.0.1:$wm_port/__admin/mappings" -d "$(python3 -c 'import json,sys; print(json.dumps({"request":{"method":"POST","url":"/v1/pay"},"response":{"status":200,"headers":{"Content-Type":"application/json"},"body":sys.argv[1]}}))' "$body")" >/dev/null
 
 # Mountebank: an HTTP imposter with the same stub.
 mb_port=$(free_port); imposter_port=$(free_port)
-build/peers/node_modules/.bin/mb --port "$mb_port" --host 127.0.0.1 --logfile "$work/mb.log" > "$work/mb.out" 2>&1 & pids+=("$!")
+build/peers/node_modules/.bin/mb --port "$mb_port" --host 127.0.0.1 --logfile "$work/mb.log" > "$work/mb.out" 2>&1 &
+mb_pid=$!; pids+=("$mb_pid")
 wait_http "http://127.0.0.1:$mb_port/imposters"
 curl -s -X POST "http://127.0.0.1:$mb_port/imposters" -H 'Content-Type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"port":int(sys.argv[2]),"protocol":"http","host":"127.0.0.1","stubs":[{"responses":[{"is":{"statusCode":200,"headers":{"Content-Type":"application/json"},"body":sys.argv[1]}}]}]}))' "$body" "$imposter_port")" >/dev/null
 
 wait_http "http://127.0.0.1:$nginx_port/"
-run() {  # name url: prints "name req/s"
+# WireMock's JVM compiles and collects in the background, and Mountebank's node keeps
+# timers, after their own runs: each is paused (SIGSTOP) while another server is measured,
+# so no server is measured against a peer's leftover work.
+only_peer_running() {  # pid of the peer to run, or none: pauses the others
+  for pid in "$wm_pid" "$mb_pid"; do
+    if [ "$pid" = "$1" ]; then kill -CONT "$pid"; else kill -STOP "$pid"; fi
+  done
+}
+run() {  # name url [peer pid]: prints "name req/s"
+  only_peer_running "${3:-none}"
   wrk -t1 -c"$connections" -d2s -s "$root/bench/peers/pay.lua" "$2" >/dev/null 2>&1 || true  # warm-up
   local rps
   rps=$(wrk -t1 -c"$connections" -d"${duration}s" -s "$root/bench/peers/pay.lua" "$2" | awk '/Requests\/sec/ {print $2}')
@@ -98,6 +109,7 @@ run() {  # name url: prints "name req/s"
   echo "$1 $rps" >> "$work/results"
 }
 run_bank() {  # our pipelined load on the bank's three nodes, about CONNECTIONS in all
+  only_peer_running none
   local per_node=$(( (connections + 2) / 3 )) line
   "$build"/bench/fusebox_bank_load --ports "$bank_ports" --mac-key "$bank_key" \
     --connections "$per_node" --depth 4 --warmup 2 --duration "$duration" --run "r$1" > "$work/bank.out"
@@ -110,8 +122,8 @@ for round in $(seq 1 "$rounds"); do
   : > "$work/results"
   run "fusebox simulator" "$sim_url"
   run "nginx (ceiling)" "http://127.0.0.1:$nginx_port"
-  run "WireMock (tuned)" "http://127.0.0.1:$wm_port"
-  run "Mountebank" "http://127.0.0.1:$imposter_port"
+  run "WireMock (tuned)" "http://127.0.0.1:$wm_port" "$wm_pid"
+  run "Mountebank" "http://127.0.0.1:$imposter_port" "$mb_pid"
   run "fusebox simulator TLS" "$sim_tls_url"
   run "nginx TLS (ceiling)" "https://127.0.0.1:$nginx_tls_port"
   run_bank "$round"
