@@ -17,26 +17,28 @@ root=$(pwd)
 source bench/lib.sh
 build_fusebox_with_wrk
 
-start_simulator() {  # name: starts `fusebox simulator` on $work/NAME.json; sets sim_pid, control
+start_simulator() {  # name sign pay-latency-ms: one plain-HTTP wallet-json channel NAME that
+  # never settles, notifications off; sets sim_pid, control and url (the channel's)
+  cat > "$work/$1.json" <<JSON
+{"seed": 1, "channels": [{"name": "$1", "family": "wallet-json", "sign": "$2", "tls": false,
+  "latency_ms": {"pay": $3}, "notify": {"enabled": false},
+  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
   $fusebox simulator --config "$work/$1.json" > "$work/$1.ready" 2>"$work/$1.err" &
   sim_pid=$!
   pids+=("$sim_pid")
   wait_ready "$work/$1.ready"
   control=$(ready_field "$work/$1.ready" '["control"]')
+  url=$(ready_field "$work/$1.ready" "[\"channels\"][\"$1\"][\"url\"]")
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 wrk_rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 echo "$(nproc) cores, $(date -u +%F), $fusebox, ${duration}s per measurement"
 
 # 1. RSA-2048 signing.
-cat > "$work/rsa.json" <<JSON
-{"seed": 1, "channels": [{"name": "rsa", "family": "wallet-json", "sign": "rsa-sha256", "tls": false,
-  "latency_ms": {"pay": 0}, "notify": {"enabled": false},
-  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
-start_simulator rsa
+start_simulator rsa rsa-sha256 0
+rsa_url=$url
 curl -sf -X POST "$control/channels/rsa/merchant-key" -d '{"scheme": "none"}' >/dev/null
-rsa_url=$(ready_field "$work/rsa.ready" '["channels"]["rsa"]["url"]')
 RUN=w wrk -t1 -c64 -d2s -s "$root/bench/peers/pay.lua" "$rsa_url" >/dev/null 2>&1 || true
 before=$(cpu_ticks "$sim_pid")
 RUN=m wrk -t1 -c64 -d"${duration}s" -s "$root/bench/peers/pay.lua" "$rsa_url" > "$work/rsa.wrk"
@@ -60,13 +62,8 @@ PY
 kill "$sim_pid"
 
 # 2. 50 ms of latency at 1,000 connections, on a fresh process for its RSS.
-cat > "$work/slow.json" <<JSON
-{"seed": 1, "channels": [{"name": "slow", "family": "wallet-json", "sign": "none", "tls": false,
-  "latency_ms": {"pay": 50}, "notify": {"enabled": false},
-  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
-start_simulator slow
-slow_url=$(ready_field "$work/slow.ready" '["channels"]["slow"]["url"]')
+start_simulator slow none 50
+slow_url=$url
 RUN=w wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$slow_url" >/dev/null 2>&1 || true
 RUN=m wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$slow_url" > "$work/slow.wrk"
 rps=$(wrk_rps "$work/slow.wrk")
