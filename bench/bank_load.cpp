@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <string>
@@ -23,6 +22,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 
+#include "fusebox/common/clock.hpp"
 #include "fusebox/common/framing.hpp"
 #include "fusebox/common/histogram.hpp"
 #include "fusebox/gateway/bank_frame.hpp"
@@ -35,11 +35,8 @@ using asio::ip::tcp;
 using fusebox::TimeNs;
 namespace gw = fusebox::gateway;
 
-TimeNs now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+const fusebox::MonotonicClock steady_clock;
+TimeNs now_ns() { return steady_clock.now_ns(); }
 
 struct Totals {
   fusebox::Histogram latency{fusebox::latency_histogram_config()};
@@ -47,6 +44,8 @@ struct Totals {
   std::uint64_t approved = 0;  // of which the payment is SUCCEEDED
   std::uint64_t rejected = 0;  // unverified, malformed or unmatched: a gateway would refuse them
   std::uint64_t failed_connections = 0;
+  std::size_t open_connections = 0;
+  asio::steady_timer* limit = nullptr;  // cancelled when the last connection closes
 };
 
 struct Settings {
@@ -65,7 +64,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         settings_(settings),
         totals_(totals),
         id_(id),
-        reader_(fusebox::gateway::bank::kBodyBytes) {}
+        reader_(fusebox::gateway::bank::kBodyBytes) {
+    ++totals_.open_connections;
+  }
 
   void start(std::uint16_t port) {
     socket_.async_connect({asio::ip::make_address("127.0.0.1"), port},
@@ -147,14 +148,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (now < settings_.stop_at) queue_pay();
   }
 
+  // An error after our own close (the aborted read or write) is not a failure.
   void fail() {
-    if (!failed_) ++totals_.failed_connections;
-    failed_ = true;
+    if (closed_) return;
+    ++totals_.failed_connections;
     close();
   }
   void close() {
+    if (closed_) return;
+    closed_ = true;
     boost::system::error_code ignored;
     socket_.close(ignored);
+    if (--totals_.open_connections == 0) totals_.limit->cancel();
   }
 
   tcp::socket socket_;
@@ -167,7 +172,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string pending_out_;
   std::string writing_out_;
   bool writing_ = false;
-  bool failed_ = false;
+  bool closed_ = false;
   std::uint32_t trace_ = 0;
   std::uint64_t sequence_ = 0;
   std::unordered_map<std::uint32_t, InFlight> in_flight_;
@@ -205,16 +210,17 @@ int main(int argc, char** argv) {
     const TimeNs start = now_ns();
     settings.measure_from = start + warmup_s * fusebox::kNsPerS;
     settings.stop_at = settings.measure_from + duration_s * fusebox::kNsPerS;
-    int id = 0;
-    for (const std::uint16_t port : ports) {
-      for (int c = 0; c < connections; ++c)
-        std::make_shared<Connection>(io, *codec, settings, totals, id++)->start(port);
-    }
     // Connections close themselves at stop_at once an answer comes; the timer bounds the
     // run when answers stop coming (a black hole, a dead node).
     asio::steady_timer limit(
         io, std::chrono::nanoseconds(settings.stop_at - start) + std::chrono::seconds(2));
     limit.async_wait([&io](boost::system::error_code) { io.stop(); });
+    totals.limit = &limit;
+    int id = 0;
+    for (const std::uint16_t port : ports) {
+      for (int c = 0; c < connections; ++c)
+        std::make_shared<Connection>(io, *codec, settings, totals, id++)->start(port);
+    }
     io.run();
     const double seconds = static_cast<double>(duration_s);
     std::printf(

@@ -110,11 +110,9 @@ run() {  # name url [peer pid]: prints "name req/s"
 }
 run_bank() {  # our pipelined load on the bank's three nodes, about CONNECTIONS in all
   only_peer_running none
-  local per_node=$(( (connections + 2) / 3 )) line
+  local per_node=$(( (connections + 2) / 3 ))
   "$build"/bench/fusebox_bank_load --ports "$bank_ports" --mac-key "$bank_key" \
-    --connections "$per_node" --depth 4 --warmup 2 --duration "$duration" --run "r$1" > "$work/bank.out"
-  line=$(cat "$work/bank.out")
-  printf '%-22s %12s req/s   (%s)\n' "bank-binary (ours)" "$(awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "req/s") print $i}' <<< "$line")" "$line"
+    --connections "$per_node" --depth 4 --warmup 2 --duration "$duration" --run "r$1"
 }
 echo "wrk -t1 -c$connections -d${duration}s, POST /v1/pay, $(nproc) cores, $(date -u +%F), build $build"
 for round in $(seq 1 "$rounds"); do
