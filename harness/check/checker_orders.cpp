@@ -120,10 +120,11 @@ void check_closed_spans(const Books& books, Findings& findings) {
     auto it = created.find(span.channel);
     if (it == created.end()) continue;
     const std::int64_t from_ms = add_saturating(span.from_ms, books.in.closed_span_grace_ms);
+    const std::int64_t to_ms = add_saturating(span.to_ms, -books.in.closed_span_end_slack_ms);
     const auto& rows = it->second;
     auto row_it = std::lower_bound(rows.begin(), rows.end(),
                                    std::pair<std::int64_t, std::uint32_t>{from_ms, 0});
-    for (; row_it != rows.end() && row_it->first < span.to_ms; ++row_it) {
+    for (; row_it != rows.end() && row_it->first < to_ms; ++row_it) {
       if (reported[row_it->second]) continue;
       reported[row_it->second] = true;
       const LedgerRow& row = books.in.ledger[row_it->second];

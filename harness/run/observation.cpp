@@ -137,10 +137,12 @@ void Observer::add_action_events(std::vector<TimelineEvent>& events) {
     if (!reversible || !action.for_s) continue;
     events.push_back({action.at_s + *action.for_s, "end of action " + action.name,
                       [this, path, off, switch_off] {
+                        // Read before the switch flips: payments may reach the channel
+                        // before the admin answer reaches us.
+                        const std::int64_t now = clock_.epoch_ms(clock_.now_s());
                         (void)gateway_.admin_post(path, off);
                         if (!switch_off) return;
                         std::lock_guard lock(mutex_);
-                        const std::int64_t now = clock_.epoch_ms(clock_.now_s());
                         for (ClosedSpan& span : switched_off_)
                           span.to_ms = std::min(span.to_ms, now);
                       }});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -103,12 +104,25 @@ class LiveSimulator::Impl {
   }
 
   // The ledger and fault times count from this instant: a harness lines them up with the
-  // wall clock (ms since the Unix epoch) through it.
+  // wall clock (ms since the Unix epoch) through it. The wall clock is read between two reads
+  // of ours and the tightest of a few tries is kept: one preemption between two bare reads
+  // (tens of ms on a loaded machine) would shift every ledger instant by as much.
   [[nodiscard]] std::int64_t clock_origin_ms() const {
-    const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-    return wall_ms - clock_.now_ns() / 1'000'000;
+    constexpr int kTries = 8;
+    TimeNs best_gap = std::numeric_limits<TimeNs>::max();
+    TimeNs origin_ns = 0;
+    for (int i = 0; i < kTries; ++i) {
+      const TimeNs before = clock_.now_ns();
+      const TimeNs wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      const TimeNs after = clock_.now_ns();
+      if (after - before < best_gap) {
+        best_gap = after - before;
+        origin_ns = wall - (before + (after - before) / 2);
+      }
+    }
+    return (origin_ns + 500'000) / 1'000'000;  // to the nearest ms
   }
 
   // GET /control/clock: the simulator's own time, so a fault can be placed at "now".

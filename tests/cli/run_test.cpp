@@ -307,15 +307,20 @@ TEST(RunCliTest, CapacityFindsTheHighestRateThatHolds) {
 }
 
 // A user's own parts: the run drives a simulator and a gateway it did not start, and leaves
-// them running.
+// them running. The gateway polls every half second, as one tuned for the smoke scenario's
+// short settle would: bank refunds are learned only by polling, and the default schedule's
+// 10 s gap would leave a refund the bank finished mid-run unknown when the books are checked.
 TEST(RunCliTest, RunDrivesPartsItDidNotStart) {
   const fs::path dir = fresh_dir("external");
+  const fs::path gateway_config = dir / "gateway.json";
+  std::ofstream(gateway_config) << R"({"gateway": {"poller": {"schedule_s": [0.5]}}})";
   const pid_t simulator = spawn_fusebox({"simulator"}, dir / "sim_out", dir / "sim_err");
   ASSERT_NE(simulator, 0);
   const std::string sim_ready = wait_for_ready_line(dir / "sim_out");
   ASSERT_FALSE(sim_ready.empty()) << slurp(dir / "sim_err");
   const std::string control = json::parse(sim_ready)["control"];
-  const pid_t gateway = spawn_fusebox({"gateway", "--simulator", control, "--admin-token", "t0ken"},
+  const pid_t gateway = spawn_fusebox({"gateway", "--simulator", control, "--config",
+                                       gateway_config.string(), "--admin-token", "t0ken"},
                                       dir / "gw_out", dir / "gw_err");
   ASSERT_NE(gateway, 0);
   const std::string gw_ready = wait_for_ready_line(dir / "gw_out");

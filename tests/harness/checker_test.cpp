@@ -348,18 +348,21 @@ TEST(Checker, PaymentCreatedAtAClosedChannelNamesTheReason) {
   EXPECT_NE(v.message.find("breaker_open"), std::string::npos) << v.message;
 }
 
-TEST(Checker, ClosedSpanAllowsGraceAtItsStartAndEndsExclusive) {
+TEST(Checker, ClosedSpanAllowsGraceAtItsStartAndClockSlackAtItsEnd) {
   World w;
   w.paid("P1", kA, 4249);  // inside the grace
   w.paid("P2", kA, 4250);  // first instant judged
-  w.paid("P3", kA, 6000);  // the span has ended
+  w.paid("P3", kA, 5998);  // within the end's slack: the two clocks' ms truncation
   w.in.closed_spans.push_back(ClosedSpan{kA, "switched_off", 4000, 6000});
   w.in.closed_span_grace_ms = 250;
+  w.in.closed_span_end_slack_ms = 2;
   const CheckReport r = w.check();
   EXPECT_EQ(only(r, "closed_channel_untouched").order_id, "P2");
+  w.paid("P4", kA, 5997);  // before the slack: judged
+  EXPECT_EQ(w.check().violation_count, 2u);
   // Overlapping spans report a row once.
   w.in.closed_spans.push_back(ClosedSpan{kA, "breaker_open", 4000, 5000});
-  EXPECT_EQ(w.check().violation_count, 1u);
+  EXPECT_EQ(w.check().violation_count, 2u);
 }
 
 TEST(Checker, IdempotencyBreachIsAViolation) {

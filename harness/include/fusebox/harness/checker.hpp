@@ -117,6 +117,10 @@ struct CheckInput {
   // Grace at the start of a closed span: requests already on the wire when the switch
   // flipped may still arrive.
   std::int64_t closed_span_grace_ms = 250;
+  // Slack at the end of a closed span: the gateway's and the simulator's instants reach the
+  // checker truncated to whole ms on two clocks, so a payment sent just after the channel
+  // reopened may be stamped up to 2 ms before it.
+  std::int64_t closed_span_end_slack_ms = 2;
   // "no_lost_payment" only judges charges and refund successes the ledger shows at or before
   // this instant (a mid-run "settled" probe passes probe time minus a grace; the final check
   // passes the end of the settle period).
