@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,12 +30,16 @@ class RowTable {
     if (found == by_id_.end()) {
       by_id_.emplace(id, rows_.size());
       rows_.push_back({merchant_id, row});
+      by_merchant_id_.emplace(merchant_id, id);
     } else {
       Entry& entry = rows_[found->second];
-      by_merchant_id_.erase(entry.merchant_id);
-      entry = {merchant_id, row};
+      entry.row = row;
+      if (entry.merchant_id != merchant_id) {  // rare: most updates keep the merchant's id
+        by_merchant_id_.erase(entry.merchant_id);
+        by_merchant_id_[merchant_id] = id;
+        entry.merchant_id = merchant_id;
+      }
     }
-    by_merchant_id_[merchant_id] = id;
     assert(by_id_.size() == rows_.size() && by_merchant_id_.size() == rows_.size());
     return true;
   }
@@ -60,7 +65,7 @@ class RowTable {
     std::string merchant_id;
     Row row;
   };
-  std::vector<Entry> rows_;
+  std::deque<Entry> rows_;  // a deque: growth never copies every row at once
   std::unordered_map<std::string, std::size_t> by_id_;
   std::unordered_map<std::string, std::string> by_merchant_id_;
 };
@@ -153,8 +158,8 @@ class MemoryStore final : public Store {
   RowTable<Payment> payments_;
   RowTable<Refund> refunds_;
   // Kept though nothing loads them yet: they are the record a report or an audit would read.
-  std::vector<Attempt> attempts_;
-  std::vector<NotificationRecord> notifications_;
+  std::deque<Attempt> attempts_;
+  std::deque<NotificationRecord> notifications_;
   std::unordered_map<std::string, std::vector<Transition>> transitions_;
   StoreStats stats_;
   std::optional<std::string> first_error_;

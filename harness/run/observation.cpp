@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include <climits>
 
@@ -242,8 +243,13 @@ CheckInput Observer::books(std::int64_t settled_by_ms) {
   input.payments = gateway_.payments();
   input.refunds = gateway_.refunds();
   for (const std::string& channel : scenario_.channel_names()) {
-    auto rows = sim_.ledger_rows(channel, sim_origin_ms_);
-    input.ledger.insert(input.ledger.end(), rows.begin(), rows.end());
+    std::vector<LedgerRow> rows = sim_.ledger_rows(channel, sim_origin_ms_);
+    if (input.ledger.empty()) {
+      input.ledger = std::move(rows);
+    } else {
+      input.ledger.insert(input.ledger.end(), std::make_move_iterator(rows.begin()),
+                          std::make_move_iterator(rows.end()));
+    }
   }
   input.settled_by_ms = settled_by_ms;
   return input;

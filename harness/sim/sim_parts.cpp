@@ -44,8 +44,10 @@ json InProcessSimulator::ledger(const std::string& channel) const {
 
 std::vector<LedgerRow> InProcessSimulator::ledger_rows(const std::string& channel,
                                                        std::int64_t offset_ms) const {
+  const auto& entries = find(channel).model().ledger().entries();
   std::vector<LedgerRow> rows;
-  for (const sim::LedgerEntry& e : find(channel).model().ledger().entries()) {
+  rows.reserve(entries.size());
+  for (const sim::LedgerEntry& e : entries) {
     rows.push_back({channel, std::string(sim::to_string(e.event)), e.order_id, e.refund_id,
                     e.currency, e.channel_txn_id, e.amount_minor, e.at_ns / kNsPerMs + offset_ms});
   }
@@ -82,8 +84,10 @@ json InProcessGateway::admin_post(const std::string& path, const json& body) con
 }
 
 std::vector<GatewayPayment> InProcessGateway::payments() const {
+  const std::vector<const gateway::Payment*> payments = world_.core().payments();
   std::vector<GatewayPayment> out;
-  for (const gateway::Payment* p : world_.core().payments()) {
+  out.reserve(payments.size());
+  for (const gateway::Payment* p : payments) {
     out.push_back({p->payment_id, p->merchant_order_id, p->currency,
                    std::string(gateway::to_string(p->status)), p->channel, p->channel_txn_id,
                    p->failure_code, p->amount_minor, p->refunded_minor, p->refunding_minor,
@@ -93,8 +97,10 @@ std::vector<GatewayPayment> InProcessGateway::payments() const {
 }
 
 std::vector<GatewayRefund> InProcessGateway::refunds() const {
+  const std::vector<const gateway::Refund*> refunds = world_.core().refunds();
   std::vector<GatewayRefund> out;
-  for (const gateway::Refund* r : world_.core().refunds()) {
+  out.reserve(refunds.size());
+  for (const gateway::Refund* r : refunds) {
     out.push_back({r->refund_id, r->merchant_refund_id, r->payment_id,
                    std::string(gateway::to_string(r->status)), r->amount_minor,
                    r->created_ns / kNsPerMs, r->updated_ns / kNsPerMs});

@@ -1,5 +1,7 @@
 // Sim mode through the `fusebox` binary as a user runs it: run --mode sim, sweep (finding a
 // planted double-charge bug and shrinking its schedule) and tune, with their exit codes.
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -46,6 +48,40 @@ TEST(SimCli, RunsAScenarioInVirtualTimeAndWritesTheUsualOutputs) {
   EXPECT_GT(gateway_calls(result, "wallet-a"), 100) << "the /metrics scrape, in process";
   EXPECT_TRUE(fs::exists(dir / "report.html"));
   EXPECT_TRUE(fs::exists(dir / "junit.xml"));
+}
+
+// What a process runs under, as the kernel shows it ("" once it has gone).
+std::string environment_of(pid_t pid) {
+  std::string env = slurp("/proc/" + std::to_string(pid) + "/environ");
+  std::replace(env.begin(), env.end(), '\0', '\n');
+  return env;
+}
+
+// Sim-mode runs execute themselves once more with glibc's huge-page tunable set (main.cpp);
+// a live part never does.
+TEST(SimCli, SimRunsOnHugePagesAndLivePartsDoNot) {
+  const char* preset = std::getenv("GLIBC_TUNABLES");
+  if (preset != nullptr && std::string(preset).find("glibc.malloc.hugetlb") != std::string::npos) {
+    GTEST_SKIP() << "GLIBC_TUNABLES names the tunable already: " << preset;
+  }
+  const std::string kTunable = "GLIBC_TUNABLES=glibc.malloc.hugetlb=1";
+  const fs::path dir = fresh_dir("sim_huge_pages");
+  const pid_t run = spawn_fusebox({"run", (kSource / "scenarios" / "smoke.json").string(), "--mode",
+                                   "sim", "--quiet", "--out", (dir / "out").string()},
+                                  dir / "run_out", dir / "run_err");
+  ASSERT_NE(run, 0);
+  bool seen = false;
+  const int exit_code = wait_bounded(run, kTimeoutS, [&] {
+    seen = seen || environment_of(run).find(kTunable) != std::string::npos;
+  });
+  EXPECT_EQ(exit_code, 0) << slurp(dir / "run_err");
+  EXPECT_TRUE(seen) << "the sim run never showed " << kTunable;
+
+  const pid_t simulator = spawn_fusebox({"simulator"}, dir / "sim_out", dir / "sim_err");
+  ASSERT_NE(simulator, 0);
+  EXPECT_FALSE(wait_for_ready_line(dir / "sim_out").empty()) << slurp(dir / "sim_err");
+  EXPECT_EQ(environment_of(simulator).find("glibc.malloc.hugetlb"), std::string::npos);
+  EXPECT_EQ(stop(simulator), 0) << slurp(dir / "sim_err");
 }
 
 TEST(SimCli, RealCryptoSignsWithTheChannelsOwnSchemesAndStillPasses) {
