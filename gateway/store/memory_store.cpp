@@ -104,7 +104,7 @@ class MemoryStore final : public Store {
 
   void append(const Transition& transition) override {
     std::lock_guard lock(mutex_);
-    transitions_[transition.id].push_back(transition);
+    transitions_.push_back(transition);
     ++stats_.written;
   }
 
@@ -132,11 +132,15 @@ class MemoryStore final : public Store {
     return refunds_.in_creation_order();
   }
 
+  // A scan of every transition: only tests and audits read them, while every status change
+  // of a sim run appends one, so the append is what is kept cheap (no map of lists by id).
   [[nodiscard]] std::vector<Transition> load_transitions(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    const auto found = transitions_.find(id);
-    if (found == transitions_.end()) return {};
-    return found->second;
+    std::vector<Transition> of_id;
+    for (const Transition& t : transitions_) {
+      if (t.id == id) of_id.push_back(t);
+    }
+    return of_id;
   }
 
   [[nodiscard]] StoreStats stats() const override {
@@ -160,7 +164,7 @@ class MemoryStore final : public Store {
   // Kept though nothing loads them yet: they are the record a report or an audit would read.
   std::deque<Attempt> attempts_;
   std::deque<NotificationRecord> notifications_;
-  std::unordered_map<std::string, std::vector<Transition>> transitions_;
+  std::deque<Transition> transitions_;  // in the order appended
   StoreStats stats_;
   std::optional<std::string> first_error_;
 };
