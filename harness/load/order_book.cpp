@@ -25,6 +25,7 @@ void OrderBook::Subset::set(std::uint32_t slot, bool in) {
 OrderBook::OrderBook(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 1)) {
   refundable_.position.assign(slots_.size(), -1);
   processing_.position.assign(slots_.size(), -1);
+  by_payment_.reserve(slots_.size());  // the ring's size bounds it: never rehash mid-run
 }
 
 void OrderBook::refresh(std::uint32_t slot) {
