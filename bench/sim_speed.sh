@@ -10,6 +10,9 @@
 #   4. sales-day shortened by SALES_DAY_SCALE (default 0.01: 14.4 virtual minutes at the same
 #      rates), with the codecs and with --fast, and what the whole day would take at that speed;
 #   5. a sweep of SWEEP_SEEDS (default 1000) seeds of channel-outage-isolation on both cores.
+#   6. with BASELINE=path/to/an/older/fusebox: sim-throughput, wire and --fast, played by the
+#      baseline and by this build in turns, twice, each run's wall time and the ratio (the
+#      machine is shared: only a ratio from one run means anything).
 # Every figure is printed with the command that made it; the numbers go into
 # docs/PERFORMANCE.md. Usage: bench/sim_speed.sh   (BUILD_DIR default build/release)
 set -euo pipefail
@@ -78,3 +81,21 @@ start=$(date +%s.%N)
 "$fusebox" sweep scenarios/channel-outage-isolation.json --seeds "$seeds" --jobs 2 --no-shrink \
   --out "$out/sweep" | sed -n '/seeds run/,/seeds per second/p' || true
 echo "  wall: $(python3 -c "import time; print(round(time.time() - $start, 1))") s"
+
+if [ -n "${BASELINE:-}" ]; then
+  echo "6. the same sim-throughput runs, baseline $BASELINE against this build, in turns"
+  wall_of() {  # binary, extra args...: the run's own wall seconds
+    local bin=$1; shift
+    taskset -c 1 "$bin" run bench/scenarios/sim-throughput.json --mode sim --quiet "$@" \
+      --out "$out/ab" >"$out/ab.txt" || true
+    sed -n 's/.* in \([0-9.]*\) wall s.*/\1/p' "$out/ab.txt" | head -1
+  }
+  for mode in wire fast; do
+    extra=(); [ "$mode" = fast ] && extra=(--fast)
+    for round in 1 2; do
+      base=$(wall_of "$BASELINE" "${extra[@]}")
+      ours=$(wall_of "$fusebox" "${extra[@]}")
+      echo "  $mode round $round: baseline ${base} s, this build ${ours} s -> $(python3 -c "print(f'{$base / $ours:.2f}x faster')")"
+    done
+  done
+fi
