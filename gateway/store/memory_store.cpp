@@ -24,21 +24,22 @@ class RowTable {
  public:
   // Returns false, changing nothing, when another row already holds `merchant_id`.
   [[nodiscard]] bool upsert(const std::string& id, const std::string& merchant_id, const Row& row) {
+    const auto found = by_id_.find(id);
+    if (found != by_id_.end() && rows_[found->second].merchant_id == merchant_id) {
+      rows_[found->second].row = row;  // the common update: its merchant id is its own already
+      return true;
+    }
     const auto owner = by_merchant_id_.find(merchant_id);
     if (owner != by_merchant_id_.end() && owner->second != id) return false;
-    const auto found = by_id_.find(id);
     if (found == by_id_.end()) {
       by_id_.emplace(id, rows_.size());
       rows_.push_back({merchant_id, row});
       by_merchant_id_.emplace(merchant_id, id);
     } else {
-      Entry& entry = rows_[found->second];
-      entry.row = row;
-      if (entry.merchant_id != merchant_id) {  // rare: most updates keep the merchant's id
-        by_merchant_id_.erase(entry.merchant_id);
-        by_merchant_id_[merchant_id] = id;
-        entry.merchant_id = merchant_id;
-      }
+      Entry& entry = rows_[found->second];  // a new merchant id for this row
+      by_merchant_id_.erase(entry.merchant_id);
+      by_merchant_id_[merchant_id] = id;
+      entry = {merchant_id, row};
     }
     assert(by_id_.size() == rows_.size() && by_merchant_id_.size() == rows_.size());
     return true;

@@ -10,7 +10,7 @@ namespace {
 
 // Sim-mode runs, sweeps and tunes hold every order of a run and grow their heap by hundreds
 // of MB in seconds; on a virtual machine each first touch of a 4 KiB page is a costly fault
-// (a quarter of a --fast run's CPU time, docs/PERFORMANCE.md). glibc backs its heap with
+// (a fifth of a --fast run's CPU time, docs/PERFORMANCE.md). glibc backs its heap with
 // transparent huge pages when the glibc.malloc.hugetlb tunable is set, and reads tunables only
 // at start-up: so such a command sets it and executes itself once more. A GLIBC_TUNABLES that
 // names the tunable already (=0 opts out) is left as it is. Live commands are left alone: a
