@@ -55,7 +55,6 @@ struct Call {
 
 struct PaymentEntry {
   Payment payment;
-  std::string requested_channel;  // as the merchant asked; part of the idempotency check
   std::uint32_t calls_in_flight = 0;
   std::uint32_t poll_step = 0;
   bool polling = false;

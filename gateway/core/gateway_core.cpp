@@ -239,7 +239,8 @@ std::vector<std::size_t> GatewayCore::State::candidates(const PaymentEntry& entr
   for (std::size_t i = 0; i < channels.size(); ++i) {
     const ChannelRuntime& channel = channels[i];
     if (channel.settings.method != entry.payment.method || !channel.enabled) continue;
-    if (!entry.requested_channel.empty() && channel.settings.name != entry.requested_channel) {
+    if (!entry.payment.requested_channel.empty() &&
+        channel.settings.name != entry.payment.requested_channel) {
       continue;
     }
     if (std::find(tried.begin(), tried.end(), i) != tried.end()) continue;
@@ -410,7 +411,7 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
     const PaymentEntry& existing = *found;
     const Payment& p = existing.payment;
     if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != method ||
-        existing.requested_channel != body.channel) {
+        p.requested_channel != body.channel) {
       effects.replies.push_back(error_reply(request, 409, "IDEMPOTENCY_CONFLICT",
                                             "merchant_order_id " + body.merchant_order_id +
                                                 " was used with a different body (payment " +
@@ -432,7 +433,7 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   payment.method = method;
   payment.created_ns = now;
   payment.updated_ns = now;
-  entry->requested_channel = body.channel;
+  payment.requested_channel = body.channel;
   PaymentEntry& ref = *entry;
   s.payment_by_id.emplace(payment.payment_id, &ref);
   s.payment_by_merchant_id.emplace(payment.merchant_order_id, &ref);

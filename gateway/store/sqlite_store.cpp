@@ -195,14 +195,18 @@ CREATE TABLE transitions (
   at_ns       INTEGER NOT NULL,
   cause       TEXT NOT NULL);
 CREATE INDEX transitions_by_id ON transitions (id);
+)sql",
+    // 2: the channel the merchant named, for the idempotency check after a restart.
+    R"sql(
+ALTER TABLE payments ADD COLUMN requested_channel TEXT NOT NULL DEFAULT '';
 )sql"};
 
 // Column order is the bind order (?1, ?2, ...) and the read order of every statement below.
-constexpr std::array<std::string_view, 13> kPaymentColumns{
-    "payment_id",     "merchant_order_id", "amount_minor", "currency",
-    "method",         "channel",           "status",       "channel_txn_id",
-    "failure_code",   "created_ns",        "updated_ns",   "refunded_minor",
-    "refunding_minor"};
+constexpr std::array<std::string_view, 14> kPaymentColumns{
+    "payment_id",      "merchant_order_id", "amount_minor", "currency",
+    "method",          "channel",           "status",       "channel_txn_id",
+    "failure_code",    "created_ns",        "updated_ns",   "refunded_minor",
+    "refunding_minor", "requested_channel"};
 constexpr std::array<std::string_view, 8> kRefundColumns{
     "refund_id", "merchant_refund_id", "payment_id", "amount_minor",
     "status",    "failure_code",       "created_ns", "updated_ns"};
@@ -355,6 +359,7 @@ Payment payment_from_row(const Statement& query, const Connection& db) {
   payment.updated_ns = query.integer(10);
   payment.refunded_minor = query.integer(11);
   payment.refunding_minor = query.integer(12);
+  payment.requested_channel = query.text(13);
   return payment;
 }
 
@@ -448,6 +453,7 @@ class WriteStatements {
     payment_.bind(11, payment.updated_ns);
     payment_.bind(12, payment.refunded_minor);
     payment_.bind(13, payment.refunding_minor);
+    payment_.bind(14, payment.requested_channel);
     payment_.run();
   }
 

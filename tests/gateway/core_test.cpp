@@ -524,6 +524,27 @@ TEST_F(CoreTest, RestartRecoversProcessingOrdersIntoThePoller) {
   EXPECT_EQ(effects_.replies[0].payment->status, PaymentStatus::succeeded);
 }
 
+// The channel a merchant named is part of the idempotency check, and the store keeps it: a
+// repeat after a restart gets the same payment, and a repeat naming another channel a 409.
+TEST_F(CoreTest, IdempotencyByRequestedChannelSurvivesARestart) {
+  make({wallet("a"), wallet("b", 1)});
+  const auto send = pay("m-1", 1000, "b");
+  ASSERT_TRUE(send);
+  EXPECT_EQ(send->channel, "b");
+  (void)result(*send, delivered(answered(PaymentStatus::succeeded)));
+  store_->flush();
+  core_.reset();
+  make({wallet("a"), wallet("b", 1)});
+  core_->recover(now_);
+  EXPECT_FALSE(pay("m-1", 1000, "b"));
+  ASSERT_EQ(effects_.replies.size(), 1u);
+  EXPECT_EQ(effects_.replies[0].http_status, 200);
+  EXPECT_EQ(effects_.replies[0].payment->payment_id, send->call.order_id);
+  EXPECT_FALSE(pay("m-1", 1000));
+  ASSERT_EQ(effects_.replies.size(), 1u);
+  EXPECT_EQ(effects_.replies[0].http_status, 409);
+}
+
 TEST_F(CoreTest, RestartWithAChannelNoLongerConfiguredGoesToAHumanNotACrash) {
   make({wallet("a"), wallet("gone", 1)});
   const auto send = pay("m-1", 1000, "gone");

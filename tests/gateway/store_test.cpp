@@ -111,6 +111,7 @@ Payment make_payment(const std::string& id, TimeNs created_ns,
   payment.updated_ns = created_ns + 7;
   payment.refunded_minor = 100;
   payment.refunding_minor = 50;
+  payment.requested_channel = status == PaymentStatus::closed ? "bank-a" : "";
   return payment;
 }
 
@@ -138,7 +139,8 @@ std::string describe(const Payment& p) {
          p.currency + "|" + std::string(to_string(p.method)) + "|" + p.channel + "|" +
          std::string(to_string(p.status)) + "|" + p.channel_txn_id + "|" + p.failure_code + "|" +
          std::to_string(p.created_ns) + "|" + std::to_string(p.updated_ns) + "|" +
-         std::to_string(p.refunded_minor) + "|" + std::to_string(p.refunding_minor);
+         std::to_string(p.refunded_minor) + "|" + std::to_string(p.refunding_minor) + "|" +
+         p.requested_channel;
 }
 std::string describe(const Refund& r) {
   return r.refund_id + "|" + r.merchant_refund_id + "|" + r.payment_id + "|" +
@@ -517,7 +519,7 @@ TEST_F(SqliteStoreTest, AnUnknownNameInARowIsAStoreErrorNamingTableRowAndValue) 
   RawDb raw(db_path_);
   raw.exec(
       "INSERT INTO payments SELECT 'p-bad', 'm-bad', amount_minor, currency, method, "
-      "channel, 'PENDING_FOREVER', channel_txn_id, failure_code, 2, 2, 0, 0 FROM payments");
+      "channel, 'PENDING_FOREVER', channel_txn_id, failure_code, 2, 2, 0, 0, '' FROM payments");
   raw.exec("INSERT INTO refunds VALUES ('r-bad', 'mr-bad', 'p-good', 1, 'REVERSED', '', 3, 3)");
 
   auto store = make_sqlite_store(options());
@@ -569,6 +571,50 @@ TEST_F(SqliteStoreTest, ANewerSchemaVersionIsRefusedNamingBothVersions) {
   EXPECT_TRUE(mentions(message, db_path_.string()));
   EXPECT_TRUE(mentions(message, "version 99"));
   EXPECT_TRUE(mentions(message, "version " + std::to_string(kSqliteSchemaVersion)));
+}
+
+// A file written by a version-1 build (no requested_channel column) opens, keeps its rows,
+// reads them with no requested channel, and takes new rows with one.
+TEST_F(SqliteStoreTest, AVersionOneFileIsMigratedKeepingItsRows) {
+  {
+    RawDb raw(db_path_);
+    raw.exec(
+        "CREATE TABLE payments (payment_id TEXT PRIMARY KEY NOT NULL, merchant_order_id TEXT NOT "
+        "NULL UNIQUE, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, method TEXT NOT "
+        "NULL, channel TEXT NOT NULL, status TEXT NOT NULL, channel_txn_id TEXT NOT NULL, "
+        "failure_code TEXT NOT NULL, created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL, "
+        "refunded_minor INTEGER NOT NULL, refunding_minor INTEGER NOT NULL);"
+        "CREATE TABLE refunds (refund_id TEXT PRIMARY KEY NOT NULL, merchant_refund_id TEXT NOT "
+        "NULL UNIQUE, payment_id TEXT NOT NULL, amount_minor INTEGER NOT NULL, status TEXT NOT "
+        "NULL, failure_code TEXT NOT NULL, created_ns INTEGER NOT NULL, updated_ns INTEGER NOT "
+        "NULL);"
+        "CREATE TABLE attempts (seq INTEGER PRIMARY KEY, payment_id TEXT NOT NULL, refund_id "
+        "TEXT NOT NULL, channel TEXT NOT NULL, op TEXT NOT NULL, started_ns INTEGER NOT NULL, "
+        "finished_ns INTEGER NOT NULL, outcome TEXT NOT NULL);"
+        "CREATE TABLE notifications (seq INTEGER PRIMARY KEY, channel TEXT NOT NULL, notify_id "
+        "TEXT NOT NULL, order_id TEXT NOT NULL, received_ns INTEGER NOT NULL, verdict TEXT NOT "
+        "NULL);"
+        "CREATE TABLE transitions (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, is_refund INTEGER "
+        "NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT NULL, at_ns INTEGER NOT NULL, "
+        "cause TEXT NOT NULL);"
+        "CREATE INDEX transitions_by_id ON transitions (id);"
+        "INSERT INTO payments VALUES ('p-old', 'm-old', 900, 'EUR', 'bank', 'bank-a', "
+        "'SUCCEEDED', 'txn-old', '', 1, 2, 0, 0);"
+        "PRAGMA user_version = 1;");
+  }
+  auto store = make_sqlite_store(options());
+  Payment fresh = make_payment("p-new", 3, PaymentStatus::closed);
+  ASSERT_EQ(fresh.requested_channel, "bank-a");
+  store->save(fresh);
+  const std::vector<Payment> loaded = store->load_payments();
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].payment_id, "p-old");
+  EXPECT_EQ(loaded[0].amount_minor, 900);
+  EXPECT_EQ(loaded[0].requested_channel, "");
+  EXPECT_EQ(describe(loaded[1]), describe(fresh));
+  store.reset();
+  EXPECT_EQ(RawDb(db_path_).rows("PRAGMA user_version"),
+            std::vector<std::string>{std::to_string(kSqliteSchemaVersion)});
 }
 
 TEST_F(SqliteStoreTest, ATinyQueueStillCompletesEveryWrite) {

@@ -109,7 +109,7 @@ class StoreError : public std::runtime_error {
 
 // The schema this build writes (PRAGMA user_version). An older file is migrated on open; a
 // newer one is refused rather than misread.
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 struct SqliteOptions {
   std::filesystem::path path;       // ":memory:" for an in-memory database

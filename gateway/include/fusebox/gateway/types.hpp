@@ -69,6 +69,9 @@ struct Payment {
   TimeNs updated_ns = 0;
   std::int64_t refunded_minor = 0;   // sum of succeeded refunds
   std::int64_t refunding_minor = 0;  // sum of refunds still processing
+  // The channel the merchant named in the pay request ("" to let the router choose): part of
+  // the idempotency check, so it is kept with the row and survives a restart.
+  std::string requested_channel;
 };
 
 struct Refund {
