@@ -99,7 +99,7 @@ void GatewayCore::State::apply_channel_payment(TimeNs now, PaymentEntry& entry,
 
 void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
                                        const CallOutcome& outcome, Effects& effects) {
-  PaymentEntry& entry = payment_by_id.at(call.call.order_id);
+  PaymentEntry& entry = payment_ref(now, call.call.order_id);
   --entry.calls_in_flight;
   if (is_final(entry.payment.status)) {  // a notification got here first
     if (kind == CallKind::ok) apply_channel_payment(now, entry, outcome.reply, "pay_answer");
@@ -145,7 +145,7 @@ void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
 // Close, poll and the close that settles an order the channel never saw.
 void GatewayCore::State::on_payment_status_result(TimeNs now, Call& call, CallKind kind,
                                                   const CallOutcome& outcome, Effects& effects) {
-  PaymentEntry& entry = payment_by_id.at(call.call.order_id);
+  PaymentEntry& entry = payment_ref(now, call.call.order_id);
   if (call.purpose == Purpose::close) --entry.calls_in_flight;
   const bool settled_before = is_final(entry.payment.status);
   if (kind == CallKind::ok) {
@@ -184,7 +184,7 @@ void GatewayCore::State::apply_channel_refund(TimeNs now, RefundEntry& entry,
 
 void GatewayCore::State::on_refund_result(TimeNs now, Call& call, CallKind kind,
                                           const CallOutcome& outcome, Effects& effects) {
-  RefundEntry& entry = refund_by_id.at(call.call.refund_id);
+  RefundEntry& entry = refund_ref(now, call.call.refund_id);
   const bool first = call.purpose == Purpose::refund;
   if (!is_final(entry.refund.status)) {
     if (kind == CallKind::ok) {
@@ -204,7 +204,7 @@ void GatewayCore::State::on_refund_result(TimeNs now, Call& call, CallKind kind,
       again.call = call.call;
       again.call.op = ChannelOp::refund;
       again.call.amount_minor = entry.refund.amount_minor;
-      again.call.currency = payment_by_id.at(entry.refund.payment_id).payment.currency;
+      again.call.currency = payment_ref(now, entry.refund.payment_id).payment.currency;
       (void)start_call(now, std::move(again), effects);
     }
   }
@@ -237,7 +237,7 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
     return verdict("wrong_role", false, n.is_refund ? n.refund_id : n.order_id);
   }
 
-  PaymentEntry* found = s.payment_by_id.find(n.order_id);
+  PaymentEntry* found = s.payment(now, n.order_id);
   if (found == nullptr || found->payment.channel != channel_name) {
     return verdict("unknown_order", true, n.order_id);  // ACK: retrying cannot make it known
   }
@@ -247,7 +247,7 @@ NotificationVerdict GatewayCore::on_notification(TimeNs now, std::string_view ch
     return verdict("mismatch", false, n.order_id);
   }
   if (n.is_refund) {
-    RefundEntry* refund_found = s.refund_by_id.find(n.refund_id);
+    RefundEntry* refund_found = s.refund(now, n.refund_id);
     if (refund_found == nullptr || refund_found->refund.payment_id != entry.payment.payment_id) {
       return verdict("unknown_order", true, n.refund_id);
     }

@@ -53,8 +53,18 @@ struct Call {
   std::vector<std::size_t> tried;  // pay: channels this payment provably never reached
 };
 
+// When a final order may leave memory (see "What the core keeps" below): not before `due`,
+// and only once the store has settled its `mark` first writes (StoreStats::accepted), the
+// order's last change among them.
+struct Retire {
+  TimeNs due = 0;
+  std::uint64_t mark = 0;
+};
+
 struct PaymentEntry {
   Payment payment;
+  std::uint64_t seq = 0;  // its key in State::payments
+  Retire retire;
   std::uint32_t calls_in_flight = 0;
   std::uint32_t poll_step = 0;
   bool polling = false;
@@ -66,6 +76,9 @@ struct PaymentEntry {
 struct RefundEntry {
   Refund refund;
   std::string channel;
+  std::uint64_t seq = 0;          // its key in State::refunds
+  std::uint64_t judge_index = 0;  // its place in State::refund_marks
+  Retire retire;
   std::uint32_t poll_step = 0;
   bool polling = false;
 };
@@ -79,16 +92,47 @@ struct GatewayCore::State {
   std::array<bool, 2> methods_enabled{true, true};
   Metrics metrics;
 
-  // Creation order. Deques and sharded indexes, so that no growth copies every order at
-  // once while a merchant waits (order_index.hpp).
-  std::deque<std::unique_ptr<PaymentEntry>> payments;
+  // The orders in memory, by the sequence they came in (created, recovered or read back);
+  // sharded indexes, so that no growth copies every order at once while a merchant waits
+  // (order_index.hpp).
+  std::map<std::uint64_t, std::unique_ptr<PaymentEntry>> payments;
   OrderIndex<PaymentEntry> payment_by_id;
   OrderIndex<PaymentEntry> payment_by_merchant_id;
-  std::deque<std::unique_ptr<RefundEntry>> refunds;
+  std::map<std::uint64_t, std::unique_ptr<RefundEntry>> refunds;
   OrderIndex<RefundEntry> refund_by_id;
   OrderIndex<RefundEntry> refund_by_merchant_id;
+  std::uint64_t next_seq = 0;
   std::uint64_t next_payment = 1;
   std::uint64_t next_refund = 1;
+
+  // What the core keeps (residency.cpp). Every open order stays in memory. With
+  // config.retain_final_ns set, a final one leaves config.retain_final_ns after its last
+  // change, once the store holds that change durably (and nothing of ours still waits on it:
+  // no pay or close in flight, no refund in flight against it). From then on it lives in the
+  // store alone; whatever asks for it (a repeat request, a GET, a late notification or poll
+  // answer, a refund of an old payment) reads it back, and it is kept again for a while.
+  struct Retiring {
+    TimeNs due = 0;
+    std::string id;
+    bool is_refund = false;
+  };
+  std::deque<Retiring> retiring;  // in due order: every due is now + the same retention
+  std::uint64_t evicted = 0;      // orders that left memory; until one has, no store reads
+
+  PaymentEntry& adopt_payment(Payment payment);
+  RefundEntry& adopt_refund(Refund refund, std::string channel);
+  // An order by id or merchant id: in memory, or read back from the store; nullptr if
+  // neither has it. The _ref forms are for ids the core itself issued.
+  [[nodiscard]] PaymentEntry* payment(TimeNs now, std::string_view id);
+  [[nodiscard]] PaymentEntry* payment_by_merchant(TimeNs now, const std::string& merchant_id);
+  [[nodiscard]] RefundEntry* refund(TimeNs now, std::string_view id);
+  [[nodiscard]] RefundEntry* refund_by_merchant(TimeNs now, const std::string& merchant_id);
+  [[nodiscard]] PaymentEntry& payment_ref(TimeNs now, std::string_view id);
+  [[nodiscard]] RefundEntry& refund_ref(TimeNs now, std::string_view id);
+  // Marks a final order (its last change just handed to the store) for leaving memory.
+  void retire_later(TimeNs now, PaymentEntry& entry);
+  void retire_later(TimeNs now, RefundEntry& entry);
+  void evict_retired(TimeNs now);
 
   std::unordered_map<CallId, Call> calls;  // looked up by id only, never iterated
   CallId next_call = 1;
@@ -104,12 +148,21 @@ struct GatewayCore::State {
   // a window: succeeded within the window or not. Its state then is final for the judgement
   // (a success after the window is late whenever it comes), and refunds are kept in creation
   // order, so each window needs only a cursor.
+  // What a judge needs of a refund, kept apart from the refunds themselves (which leave
+  // memory once final) until the longest window has judged it.
+  struct RefundMark {
+    TimeNs created_ns = 0;
+    TimeNs succeeded_ns = -1;  // -1: not succeeded (yet)
+  };
+  std::deque<RefundMark> refund_marks;  // in creation order; the front one is number
+  std::uint64_t refund_marks_base = 0;  // refund_marks_base
   struct RefundJudge {
     TimeNs span = 0;
-    std::size_t next = 0;  // the first refund not yet old enough
+    std::uint64_t next = 0;  // the first refund mark not yet old enough
     RefundRates::Window counts;
   };
   std::array<RefundJudge, 3> refund_judges{};  // same day, next day, seven days
+  void mark_refund(RefundEntry& entry);
 
   // --- shared helpers (definitions spread over the core's files) ---
   [[nodiscard]] std::optional<std::size_t> channel_index(std::string_view name) const;
@@ -138,7 +191,8 @@ struct GatewayCore::State {
 
   // Merchant input, routing and the pay flow (gateway_core.cpp).
   [[nodiscard]] std::optional<MerchantError> invalid_pay(const PayRequest& body) const;
-  [[nodiscard]] std::optional<MerchantError> invalid_refund(const RefundRequest& body) const;
+  [[nodiscard]] std::optional<MerchantError> invalid_refund(const RefundRequest& body,
+                                                            const PaymentEntry* parent) const;
   [[nodiscard]] std::optional<MerchantError> unrefundable(const Payment& payment,
                                                           std::int64_t amount) const;
   [[nodiscard]] std::vector<std::size_t> candidates(const PaymentEntry& entry,
@@ -150,7 +204,6 @@ struct GatewayCore::State {
 
   // The poller (poller.cpp).
   // Recovery and the split by role (gateway_core.cpp).
-  PaymentEntry& adopt_payment(Payment payment);
   void refresh_from_store(const std::string& payment_id);
   void schedule_poll(TimeNs due, const std::string& id, bool is_refund);
   void start_polling_payment(TimeNs now, PaymentEntry& entry);

@@ -123,7 +123,7 @@ BreakerConfig parse_breaker_config(const ConfigNode& node, const BreakerConfig& 
 
 GatewayConfig parse_gateway_config(const ConfigNode& node) {
   node.expect_fields({"channels", "breaker", "poller", "alerts", "currencies", "max_amount_minor",
-                      "notify_base_url", "expected_orders", "planted_bug"});
+                      "notify_base_url", "expected_orders", "retain_final_s", "planted_bug"});
   GatewayConfig config;
   BreakerConfig default_breaker;
   if (auto n = node.find("breaker")) default_breaker = parse_breaker_config(*n, BreakerConfig{});
@@ -165,6 +165,9 @@ GatewayConfig parse_gateway_config(const ConfigNode& node) {
   if (auto n = node.find("notify_base_url")) config.notify_base_url = n->as_string();
   if (auto n = node.find("expected_orders")) {
     config.expected_orders = static_cast<std::size_t>(n->as_int(0, 100'000'000));
+  }
+  if (auto n = node.find("retain_final_s")) {
+    config.retain_final_ns = n->as_int(0, 30LL * 86'400) * kS;
   }
   if (auto n = node.find("planted_bug")) {
     const std::string bug =

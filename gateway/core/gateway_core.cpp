@@ -24,16 +24,6 @@ std::string make_id(char prefix, std::uint64_t number) {
   return text;
 }
 
-// Recovered ids continue the sequence: "P000000000042" -> 43.
-std::uint64_t next_after(std::string_view id, std::uint64_t current) {
-  std::uint64_t number = 0;
-  for (char c : id.substr(1)) {
-    if (c < '0' || c > '9') return current;
-    number = number * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return std::max(current, number + 1);
-}
-
 bool valid_merchant_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -157,13 +147,14 @@ void GatewayCore::State::set_payment_status(TimeNs now, PaymentEntry& entry, Pay
   store.save(payment);
   store.append(Transition{payment.payment_id, false, std::string(to_string(from)),
                           std::string(to_string(status)), now, std::string(cause)});
+  retire_later(now, entry);
 }
 
 void GatewayCore::State::set_refund_status(TimeNs now, RefundEntry& entry, RefundStatus status,
                                            std::string_view cause, std::string_view failure_code) {
   Refund& refund = entry.refund;
   assert(!is_final(refund.status));
-  PaymentEntry& parent = payment_by_id.at(refund.payment_id);
+  PaymentEntry& parent = payment_ref(now, refund.payment_id);
   parent.payment.refunding_minor -= refund.amount_minor;
   if (status == RefundStatus::succeeded) parent.payment.refunded_minor += refund.amount_minor;
   assert(parent.payment.refunding_minor >= 0);
@@ -176,6 +167,12 @@ void GatewayCore::State::set_refund_status(TimeNs now, RefundEntry& entry, Refun
   store.save(refund);
   store.append(Transition{refund.refund_id, true, std::string(to_string(from)),
                           std::string(to_string(status)), now, std::string(cause)});
+  if (status == RefundStatus::succeeded && entry.judge_index >= refund_marks_base &&
+      entry.judge_index - refund_marks_base < refund_marks.size()) {
+    refund_marks[entry.judge_index - refund_marks_base].succeeded_ns = now;
+  }
+  retire_later(now, entry);
+  retire_later(now, parent);
 }
 
 void GatewayCore::State::add_review(TimeNs now, std::string id, std::string_view channel,
@@ -311,19 +308,6 @@ std::string GatewayCore::State::notify_url(std::size_t channel) const {
   return config.notify_base_url + "/notify/" + channels[channel].settings.name;
 }
 
-// Indexes a payment this process did not create here: from the store on recovery, or, in
-// the refunds role, as the payments process left it.
-PaymentEntry& GatewayCore::State::adopt_payment(Payment payment) {
-  auto entry = std::make_unique<PaymentEntry>();
-  entry->payment = std::move(payment);
-  next_payment = next_after(entry->payment.payment_id, next_payment);
-  PaymentEntry& adopted = *entry;
-  payment_by_id.emplace(adopted.payment.payment_id, &adopted);
-  payment_by_merchant_id.emplace(adopted.payment.merchant_order_id, &adopted);
-  payments.push_back(std::move(entry));
-  return adopted;
-}
-
 // The refunds role owns refunds and the refund sums on payments; the payments process moves
 // everything else about a payment, and the shared store carries the news. A payment this
 // process has not yet seen final is read again, keeping the refund sums it owns.
@@ -349,6 +333,7 @@ void GatewayCore::recover(TimeNs now) {
   const Role role = s.config.role;
   for (Payment& payment : s.store.load_payments()) {
     PaymentEntry& entry = s.adopt_payment(std::move(payment));
+    s.retire_later(now, entry);
     if (role == Role::refunds || is_final(entry.payment.status)) continue;
     if (const auto channel = s.channel_index(entry.payment.channel)) {
       ++s.channels[*channel].pending;
@@ -360,15 +345,12 @@ void GatewayCore::recover(TimeNs now) {
   }
   if (role == Role::payments) return;
   for (Refund& refund : s.store.load_refunds()) {
-    auto entry = std::make_unique<RefundEntry>();
-    entry->refund = std::move(refund);
-    s.next_refund = next_after(entry->refund.refund_id, s.next_refund);
-    if (const PaymentEntry* parent = s.payment_by_id.find(entry->refund.payment_id))
-      entry->channel = parent->payment.channel;
-    if (!is_final(entry->refund.status)) s.start_polling_refund(now, *entry);
-    s.refund_by_id.emplace(entry->refund.refund_id, entry.get());
-    s.refund_by_merchant_id.emplace(entry->refund.merchant_refund_id, entry.get());
-    s.refunds.push_back(std::move(entry));
+    const PaymentEntry* parent = s.payment_by_id.find(refund.payment_id);
+    RefundEntry& entry =
+        s.adopt_refund(std::move(refund), parent != nullptr ? parent->payment.channel : "");
+    s.mark_refund(entry);
+    s.retire_later(now, entry);
+    if (!is_final(entry.refund.status)) s.start_polling_refund(now, entry);
   }
 }
 
@@ -407,7 +389,7 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
     return;
   }
   const Method method = *parse_method(body.method);
-  if (const PaymentEntry* found = s.payment_by_merchant_id.find(body.merchant_order_id)) {
+  if (const PaymentEntry* found = s.payment_by_merchant(now, body.merchant_order_id)) {
     const PaymentEntry& existing = *found;
     const Payment& p = existing.payment;
     if (p.amount_minor != body.amount_minor || p.currency != body.currency || p.method != method ||
@@ -434,17 +416,19 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   payment.created_ns = now;
   payment.updated_ns = now;
   payment.requested_channel = body.channel;
+  entry->seq = s.next_seq++;
   PaymentEntry& ref = *entry;
   s.payment_by_id.emplace(payment.payment_id, &ref);
   s.payment_by_merchant_id.emplace(payment.merchant_order_id, &ref);
-  s.payments.push_back(std::move(entry));
+  s.payments.emplace_hint(s.payments.end(), ref.seq, std::move(entry));
   // The row itself is saved once routing has decided (sent somewhere, or failed).
   s.store.append(Transition{payment.payment_id, false, "", "PROCESSING", now, "created"});
   s.route_pay(now, ref, request, {}, effects);
 }
 
 // The first thing wrong with a refund request before idempotency is looked at.
-std::optional<MerchantError> GatewayCore::State::invalid_refund(const RefundRequest& body) const {
+std::optional<MerchantError> GatewayCore::State::invalid_refund(const RefundRequest& body,
+                                                                const PaymentEntry* parent) const {
   if (!valid_merchant_id(body.merchant_refund_id)) {
     return MerchantError{400, "INVALID_FIELD", "merchant_refund_id: " + std::string(kIdRule),
                          "merchant_refund_id"};
@@ -453,7 +437,7 @@ std::optional<MerchantError> GatewayCore::State::invalid_refund(const RefundRequ
     return MerchantError{400, "INVALID_FIELD", "amount: expected a positive integer (minor units)",
                          "amount"};
   }
-  if (!payment_by_id.contains(body.payment_id)) {
+  if (parent == nullptr) {
     return MerchantError{404, "NOT_FOUND", "payment_id: no payment \"" + body.payment_id + "\"",
                          "payment_id"};
   }
@@ -488,8 +472,9 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
     effects.replies.push_back(MerchantReply{request, error.http_status, {}, {}, error});
   };
   if (s.config.role == Role::refunds) s.refresh_from_store(body.payment_id);
-  if (auto invalid = s.invalid_refund(body)) return fail(*invalid);
-  if (const RefundEntry* found = s.refund_by_merchant_id.find(body.merchant_refund_id)) {
+  PaymentEntry* parent = s.payment(now, body.payment_id);
+  if (auto invalid = s.invalid_refund(body, parent)) return fail(*invalid);
+  if (const RefundEntry* found = s.refund_by_merchant(now, body.merchant_refund_id)) {
     const Refund& r = found->refund;
     if (r.payment_id != body.payment_id || r.amount_minor != body.amount_minor) {
       return fail(MerchantError{409, "IDEMPOTENCY_CONFLICT",
@@ -499,7 +484,7 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
     }
     return s.reply_refund(effects, request, *found);
   }
-  Payment& payment = s.payment_by_id.at(body.payment_id).payment;
+  Payment& payment = parent->payment;
   if (auto why = s.unrefundable(payment, body.amount_minor)) return fail(*why);
   auto entry = std::make_unique<RefundEntry>();
   Refund& refund = entry->refund;
@@ -510,12 +495,14 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   refund.created_ns = now;
   refund.updated_ns = now;
   entry->channel = payment.channel;
+  entry->seq = s.next_seq++;
   payment.refunding_minor += refund.amount_minor;
   payment.updated_ns = now;
   RefundEntry& ref = *entry;
   s.refund_by_id.emplace(refund.refund_id, &ref);
   s.refund_by_merchant_id.emplace(refund.merchant_refund_id, &ref);
-  s.refunds.push_back(std::move(entry));
+  s.refunds.emplace_hint(s.refunds.end(), ref.seq, std::move(entry));
+  s.mark_refund(ref);
   s.store.save(payment);
   s.store.save(refund);
   s.store.append(Transition{refund.refund_id, true, "", "PROCESSING", now, "created"});
@@ -544,7 +531,7 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
 void GatewayCore::close(TimeNs now, RequestId request, std::string_view payment_id,
                         Effects& effects) {
   State& s = *state_;
-  PaymentEntry* found = s.payment_by_id.find(payment_id);
+  PaymentEntry* found = s.payment(now, payment_id);
   if (found == nullptr) {
     effects.replies.push_back(error_reply(
         request, 404, "NOT_FOUND", "no payment \"" + std::string(payment_id) + "\"", "payment_id"));
@@ -591,15 +578,17 @@ const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
   return entry == nullptr ? nullptr : &entry->payment;
 }
 
+// A view reads an order that left memory from the store, without taking it back in.
 std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view payment_id) const {
-  const Payment* mine = find_payment(payment_id);
-  if (mine == nullptr) return std::nullopt;
-  return state_->shown_to_merchant(*mine);
+  if (const Payment* mine = find_payment(payment_id)) return state_->shown_to_merchant(*mine);
+  if (state_->evicted == 0) return std::nullopt;
+  return state_->store.find_payment(std::string(payment_id));
 }
 
-const Refund* GatewayCore::find_refund(std::string_view refund_id) const {
-  const RefundEntry* entry = state_->refund_by_id.find(refund_id);
-  return entry == nullptr ? nullptr : &entry->refund;
+std::optional<Refund> GatewayCore::find_refund(std::string_view refund_id) const {
+  if (const RefundEntry* entry = state_->refund_by_id.find(refund_id)) return entry->refund;
+  if (state_->evicted == 0) return std::nullopt;
+  return state_->store.find_refund(std::string(refund_id));
 }
 
 bool GatewayCore::set_channel_enabled(TimeNs now, std::string_view channel, bool enabled) {
@@ -657,33 +646,44 @@ const std::vector<ChannelBreakerEvent>& GatewayCore::breaker_events() const {
 }
 const GatewayConfig& GatewayCore::config() const { return state_->config; }
 
-std::vector<const Payment*> GatewayCore::payments() const {
-  std::vector<const Payment*> out;
+// Once an order has left memory the store is the whole list (every change is handed to it
+// as it happens, and a load sees this store's queued writes too).
+std::vector<Payment> GatewayCore::payments() const {
+  if (state_->evicted != 0) return state_->store.load_payments();
+  std::vector<Payment> out;
   out.reserve(state_->payments.size());
-  for (const auto& entry : state_->payments)
-    out.push_back(&entry->payment);
+  for (const auto& [seq, entry] : state_->payments)
+    out.push_back(entry->payment);
   return out;
 }
 
-std::vector<const Refund*> GatewayCore::refunds() const {
-  std::vector<const Refund*> out;
+std::vector<Refund> GatewayCore::refunds() const {
+  if (state_->evicted != 0) return state_->store.load_refunds();
+  std::vector<Refund> out;
   out.reserve(state_->refunds.size());
-  for (const auto& entry : state_->refunds)
-    out.push_back(&entry->refund);
+  for (const auto& [seq, entry] : state_->refunds)
+    out.push_back(entry->refund);
   return out;
 }
 
 RefundRates GatewayCore::refund_rates(TimeNs now) {
   State& s = *state_;
+  std::uint64_t judged_by_all = UINT64_MAX;
   for (State::RefundJudge& judge : s.refund_judges) {
-    while (judge.next < s.refunds.size() &&
-           now - s.refunds[judge.next]->refund.created_ns >= judge.span) {
-      const Refund& r = s.refunds[judge.next++]->refund;
+    const std::uint64_t end = s.refund_marks_base + s.refund_marks.size();
+    while (judge.next < end &&
+           now - s.refund_marks[judge.next - s.refund_marks_base].created_ns >= judge.span) {
+      const State::RefundMark& mark = s.refund_marks[judge.next++ - s.refund_marks_base];
       ++judge.counts.judged;
-      if (r.status == RefundStatus::succeeded && r.updated_ns - r.created_ns <= judge.span) {
+      if (mark.succeeded_ns >= 0 && mark.succeeded_ns - mark.created_ns <= judge.span) {
         ++judge.counts.succeeded;
       }
     }
+    judged_by_all = std::min(judged_by_all, judge.next);
+  }
+  while (s.refund_marks_base < judged_by_all && !s.refund_marks.empty()) {
+    s.refund_marks.pop_front();
+    ++s.refund_marks_base;
   }
   return RefundRates{s.refund_judges[0].counts, s.refund_judges[1].counts,
                      s.refund_judges[2].counts};

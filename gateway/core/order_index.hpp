@@ -34,6 +34,11 @@ class OrderIndex {
     return shard_of(id).emplace(id, entry).second;
   }
 
+  void erase(std::string_view id) {
+    Shard& shard = shard_of(id);
+    if (const auto it = shard.find(id); it != shard.end()) shard.erase(it);
+  }
+
   [[nodiscard]] Entry* find(std::string_view id) const {
     const Shard& shard = shard_of(id);
     const auto it = shard.find(id);

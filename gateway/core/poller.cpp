@@ -63,8 +63,10 @@ void GatewayCore::State::run_polls(TimeNs now, Effects& effects) {
   while (!polls.empty() && std::get<0>(*polls.begin()) <= now && issued < kMaxPollsPerAdvance) {
     const auto [due, sequence, id, is_refund] = *polls.begin();
     polls.erase(polls.begin());
-    PaymentEntry* payment = is_refund ? nullptr : &payment_by_id.at(id);
-    RefundEntry* refund = is_refund ? &refund_by_id.at(id) : nullptr;
+    // An order no longer in memory was final when it left: nothing to poll.
+    PaymentEntry* payment = is_refund ? nullptr : payment_by_id.find(id);
+    RefundEntry* refund = is_refund ? refund_by_id.find(id) : nullptr;
+    if (payment == nullptr && refund == nullptr) continue;
     if (payment) payment->polling = false;
     if (refund) refund->polling = false;
     const bool final =
@@ -144,6 +146,8 @@ void GatewayCore::advance(TimeNs now, Effects& effects) {
   State& s = *state_;
   s.expire_queued(now, effects);
   s.run_polls(now, effects);
+  s.evict_retired(now);
+  (void)refund_rates(now);  // judges what is old enough, so judged refunds' marks can go
   std::vector<std::uint64_t> pending;
   for (const auto& channel : s.channels)
     pending.push_back(channel.pending);
@@ -170,7 +174,7 @@ std::size_t GatewayCore::reconcile_orders(TimeNs now, std::span<const std::strin
   State& s = *state_;
   std::size_t queued = 0;
   for (const std::string& id : payment_ids) {
-    const PaymentEntry* entry = s.payment_by_id.find(id);
+    const PaymentEntry* entry = s.payment(now, id);
     if (entry == nullptr) continue;
     const auto channel = s.channel_index(entry->payment.channel);
     if (!channel) continue;  // never sent, or to a channel no longer configured
@@ -186,7 +190,7 @@ std::size_t GatewayCore::reconcile_orders(TimeNs now, std::span<const std::strin
 std::size_t GatewayCore::reconcile_range(TimeNs now, TimeNs from_ns, TimeNs to_ns,
                                          Effects& effects) {
   std::vector<std::string> ids;
-  for (const auto& entry : state_->payments) {
+  for (const auto& [seq, entry] : state_->payments) {
     const Payment& p = entry->payment;
     if (!is_final(p.status) && p.created_ns >= from_ns && p.created_ns < to_ns) {
       ids.push_back(p.payment_id);
@@ -198,22 +202,29 @@ std::size_t GatewayCore::reconcile_range(TimeNs now, TimeNs from_ns, TimeNs to_n
 ReconcileReport GatewayCore::reconcile_statement(TimeNs now, std::string_view channel,
                                                  std::span<const StatementRow> rows) {
   State& s = *state_;
+  // Every order we have on the channel, in memory or not (the views read the store once
+  // an order has left memory); a refund is on its payment's channel.
+  const std::vector<Payment> ours = this->payments();
+  const std::vector<Refund> our_refunds = this->refunds();
   std::vector<const Payment*> payments;
-  std::vector<const Refund*> refunds;
-  for (const auto& entry : s.payments) {
-    if (entry->payment.channel == channel) payments.push_back(&entry->payment);
+  std::set<std::string_view> on_channel;
+  for (const Payment& payment : ours) {
+    if (payment.channel != channel) continue;
+    payments.push_back(&payment);
+    on_channel.insert(payment.payment_id);
   }
-  for (const auto& entry : s.refunds) {
-    if (entry->channel == channel) refunds.push_back(&entry->refund);
+  std::vector<const Refund*> refunds;
+  for (const Refund& refund : our_refunds) {
+    if (on_channel.contains(refund.payment_id)) refunds.push_back(&refund);
   }
   ReconcileReport report = reconcile(channel, ReconcileInput{payments, refunds, rows});
   for (const Difference& difference : report.differences) {
     if (difference.kind == DifferenceKind::fixed_succeeded) {
-      PaymentEntry& entry = s.payment_by_id.at(difference.id);
+      PaymentEntry& entry = s.payment_ref(now, difference.id);
       s.set_payment_status(now, entry, PaymentStatus::succeeded, "reconciliation",
                            difference.detail);
     } else if (difference.kind == DifferenceKind::refund_fixed_succeeded) {
-      s.set_refund_status(now, s.refund_by_id.at(difference.id), RefundStatus::succeeded,
+      s.set_refund_status(now, s.refund_ref(now, difference.id), RefundStatus::succeeded,
                           "reconciliation");
     } else {
       s.add_review(now, difference.id, channel, std::string(to_string(difference.kind)));

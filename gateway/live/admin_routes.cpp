@@ -149,10 +149,10 @@ json orders_json(RouteContext& context, const net::HttpRequestIn& in) {
   const std::string status = query_value(in.target, "status");
   const std::string channel = query_value(in.target, "channel");
   json out = json::array();
-  for (const Payment* p : context.core().payments()) {
-    if (!status.empty() && to_string(p->status) != status) continue;
-    if (!channel.empty() && p->channel != channel) continue;
-    out.push_back(api::to_json(*p));
+  for (const Payment& p : context.core().payments()) {
+    if (!status.empty() && to_string(p.status) != status) continue;
+    if (!channel.empty() && p.channel != channel) continue;
+    out.push_back(api::to_json(p));
   }
   return out;
 }
@@ -187,8 +187,8 @@ json lists_json(RouteContext& context, const std::string& what) {
                      {"at_ms", e.event.at_ns / 1'000'000}});
     }
   } else if (what == "refunds") {
-    for (const Refund* r : context.core().refunds())
-      out.push_back(api::to_json(*r));
+    for (const Refund& r : context.core().refunds())
+      out.push_back(api::to_json(r));
   }
   return out;
 }

@@ -49,8 +49,8 @@ void refunds_route(RouteContext& context, const net::HttpRequestIn& in,
     return context.apply(effects);
   }
   if (parts.size() == 3 && in.method == "GET") {
-    const Refund* refund = context.core().find_refund(parts[2]);
-    if (refund == nullptr) {
+    const std::optional<Refund> refund = context.core().find_refund(parts[2]);
+    if (!refund) {
       return respond_error(
           respond, api::error(404, "NOT_FOUND", "no refund \"" + parts[2] + "\"", "refund_id"));
     }

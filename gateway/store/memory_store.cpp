@@ -50,6 +50,11 @@ class RowTable {
     return found == by_id_.end() ? nullptr : &rows_[found->second].row;
   }
 
+  [[nodiscard]] const Row* find_by_merchant_id(const std::string& merchant_id) const {
+    const auto owner = by_merchant_id_.find(merchant_id);
+    return owner == by_merchant_id_.end() ? nullptr : find(owner->second);
+  }
+
   // Creation order: created_ns, ties broken by first insertion (a stable sort keeps it).
   [[nodiscard]] std::vector<Row> in_creation_order() const {
     std::vector<Row> rows;
@@ -71,10 +76,16 @@ class RowTable {
   std::unordered_map<std::string, std::string> by_merchant_id_;
 };
 
+template <class Row>
+std::optional<Row> copy_of(const Row* row) {
+  return row == nullptr ? std::nullopt : std::optional<Row>(*row);
+}
+
 class MemoryStore final : public Store {
  public:
   void save(const Payment& payment) override {
     std::lock_guard lock(mutex_);
+    ++stats_.accepted;
     if (!payments_.upsert(payment.payment_id, payment.merchant_order_id, payment)) {
       reject("payments", payment.payment_id, "merchant_order_id", payment.merchant_order_id);
       return;
@@ -84,6 +95,7 @@ class MemoryStore final : public Store {
 
   void save(const Refund& refund) override {
     std::lock_guard lock(mutex_);
+    ++stats_.accepted;
     if (!refunds_.upsert(refund.refund_id, refund.merchant_refund_id, refund)) {
       reject("refunds", refund.refund_id, "merchant_refund_id", refund.merchant_refund_id);
       return;
@@ -93,18 +105,21 @@ class MemoryStore final : public Store {
 
   void append(const Attempt& attempt) override {
     std::lock_guard lock(mutex_);
+    ++stats_.accepted;
     attempts_.push_back(attempt);
     ++stats_.written;
   }
 
   void append(const NotificationRecord& notification) override {
     std::lock_guard lock(mutex_);
+    ++stats_.accepted;
     notifications_.push_back(notification);
     ++stats_.written;
   }
 
   void append(const Transition& transition) override {
     std::lock_guard lock(mutex_);
+    ++stats_.accepted;
     transitions_.push_back(transition);
     ++stats_.written;
   }
@@ -124,8 +139,24 @@ class MemoryStore final : public Store {
 
   [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
     std::lock_guard lock(mutex_);
-    const Payment* found = payments_.find(payment_id);
-    return found == nullptr ? std::nullopt : std::optional<Payment>(*found);
+    return copy_of(payments_.find(payment_id));
+  }
+
+  [[nodiscard]] std::optional<Payment> find_payment_by_merchant_id(
+      const std::string& merchant_order_id) override {
+    std::lock_guard lock(mutex_);
+    return copy_of(payments_.find_by_merchant_id(merchant_order_id));
+  }
+
+  [[nodiscard]] std::optional<Refund> find_refund(const std::string& refund_id) override {
+    std::lock_guard lock(mutex_);
+    return copy_of(refunds_.find(refund_id));
+  }
+
+  [[nodiscard]] std::optional<Refund> find_refund_by_merchant_id(
+      const std::string& merchant_refund_id) override {
+    std::lock_guard lock(mutex_);
+    return copy_of(refunds_.find_by_merchant_id(merchant_refund_id));
   }
 
   [[nodiscard]] std::vector<Refund> load_refunds() override {

@@ -373,24 +373,29 @@ std::vector<Payment> read_payments(const Connection& db) {
   return payments;
 }
 
+// The row `query` stands on, its columns in kRefundColumns order.
+Refund refund_from_row(const Statement& query, const Connection& db) {
+  Refund refund;
+  refund.refund_id = query.text(0);
+  refund.merchant_refund_id = query.text(1);
+  refund.payment_id = query.text(2);
+  refund.amount_minor = query.integer(3);
+  const std::string status = query.text(4);
+  refund.status = parse_or_throw(parse_refund_status(status), db, "refunds", refund.refund_id,
+                                 "status", status);
+  refund.failure_code = query.text(5);
+  refund.created_ns = query.integer(6);
+  refund.updated_ns = query.integer(7);
+  return refund;
+}
+
 std::vector<Refund> read_refunds(const Connection& db) {
   Statement query(
       db, "SELECT " + column_list(kRefundColumns) + " FROM refunds ORDER BY created_ns, rowid",
       "load refunds");
   std::vector<Refund> refunds;
-  while (query.next_row()) {
-    Refund& refund = refunds.emplace_back();
-    refund.refund_id = query.text(0);
-    refund.merchant_refund_id = query.text(1);
-    refund.payment_id = query.text(2);
-    refund.amount_minor = query.integer(3);
-    const std::string status = query.text(4);
-    refund.status = parse_or_throw(parse_refund_status(status), db, "refunds", refund.refund_id,
-                                   "status", status);
-    refund.failure_code = query.text(5);
-    refund.created_ns = query.integer(6);
-    refund.updated_ns = query.integer(7);
-  }
+  while (query.next_row())
+    refunds.push_back(refund_from_row(query, db));
   return refunds;
 }
 
@@ -600,31 +605,59 @@ class SqliteStore final : public Store {
     return read_transitions(db_, id);
   }
 
-  // A point read on the primary key; the statement is prepared once, on first use.
   [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
-    std::lock_guard lock(db_mutex_);
-    if (!find_payment_) {
-      find_payment_.emplace(
-          db_, "SELECT " + column_list(kPaymentColumns) + " FROM payments WHERE payment_id = ?1",
-          "find a payment");
-    }
-    // Reset first as well: a row that failed to parse last time left the statement open.
-    find_payment_->reset();
-    find_payment_->bind(1, payment_id);
-    if (!find_payment_->next_row()) return std::nullopt;
-    Payment found = payment_from_row(*find_payment_, db_);
-    find_payment_->reset();  // the key is unique: no second row to step to
-    return found;
+    return find_one(finds_.payment_by_id, "payments", kPaymentColumns, "payment_id", payment_id,
+                    payment_from_row);
+  }
+
+  [[nodiscard]] std::optional<Payment> find_payment_by_merchant_id(
+      const std::string& merchant_order_id) override {
+    return find_one(finds_.payment_by_merchant_id, "payments", kPaymentColumns, "merchant_order_id",
+                    merchant_order_id, payment_from_row);
+  }
+
+  [[nodiscard]] std::optional<Refund> find_refund(const std::string& refund_id) override {
+    return find_one(finds_.refund_by_id, "refunds", kRefundColumns, "refund_id", refund_id,
+                    refund_from_row);
+  }
+
+  [[nodiscard]] std::optional<Refund> find_refund_by_merchant_id(
+      const std::string& merchant_refund_id) override {
+    return find_one(finds_.refund_by_merchant_id, "refunds", kRefundColumns, "merchant_refund_id",
+                    merchant_refund_id, refund_from_row);
   }
 
   [[nodiscard]] StoreStats stats() const override {
     std::lock_guard lock(mutex_);
     StoreStats stats = stats_;
+    stats.accepted = enqueued_;
     stats.queued = enqueued_ - done_;
     return stats;
   }
 
  private:
+  // A point read on a unique key; each statement is prepared once, on first use.
+  template <class Row, std::size_t N>
+  std::optional<Row> find_one(std::optional<Statement>& statement, std::string_view table,
+                              const std::array<std::string_view, N>& columns, std::string_view key,
+                              const std::string& value,
+                              Row (*from_row)(const Statement&, const Connection&)) {
+    std::lock_guard lock(db_mutex_);
+    if (!statement) {
+      statement.emplace(db_,
+                        "SELECT " + column_list(columns) + " FROM " + std::string(table) +
+                            " WHERE " + std::string(key) + " = ?1",
+                        "find a row of " + std::string(table) + " by " + std::string(key));
+    }
+    // Reset first as well: a row that failed to parse last time left the statement open.
+    statement->reset();
+    statement->bind(1, value);
+    if (!statement->next_row()) return std::nullopt;
+    Row found = from_row(*statement, db_);
+    statement->reset();  // the key is unique: no second row to step to
+    return found;
+  }
+
   // The caller's side: copy outside the lock (the argument), move in under it.
   void enqueue(Write&& write) {
     bool wake_writer = false;
@@ -747,8 +780,13 @@ class SqliteStore final : public Store {
   // The connection: the writer uses it per batch, load_* between batches.
   std::mutex db_mutex_;
   Connection db_;
-  WriteStatements statements_;             // after db_: finalized before the connection closes
-  std::optional<Statement> find_payment_;  // likewise; guarded by db_mutex_
+  WriteStatements statements_;  // after db_: finalized before the connection closes
+  struct Finds {                // likewise; guarded by db_mutex_
+    std::optional<Statement> payment_by_id;
+    std::optional<Statement> payment_by_merchant_id;
+    std::optional<Statement> refund_by_id;
+    std::optional<Statement> refund_by_merchant_id;
+  } finds_;
 
   const std::size_t max_batch_;
   const std::size_t max_queue_;

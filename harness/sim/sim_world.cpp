@@ -65,6 +65,10 @@ gateway::GatewayConfig gateway_config(const Scenario& s, const sim::SimulatorSpe
     }
   }
   config.notify_base_url = "http://sim";
+  // A final order leaves the core a virtual minute after its last change unless the
+  // scenario says otherwise; the in-memory store has it from then on. What the core holds
+  // then grows with the orders open, not with the length of the run.
+  if (!config.retain_final_ns) config.retain_final_ns = 60 * kNsPerS;
   return config;
 }
 

@@ -336,7 +336,8 @@ TEST_F(CoreTest, RefundRatesAreWhatAWalkOverEveryRefundSays) {
   const auto walk = [&](TimeNs now) {
     constexpr TimeNs kDay = 24LL * 3600 * kS;
     RefundRates rates;
-    for (const Refund* r : core_->refunds()) {
+    for (const Refund& refund : core_->refunds()) {
+      const Refund* r = &refund;
       for (auto [window, span] :
            {std::pair{&rates.same_day, kDay}, std::pair{&rates.next_day, 2 * kDay},
             std::pair{&rates.seven_day, 7 * kDay}}) {

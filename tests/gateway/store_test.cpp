@@ -244,6 +244,31 @@ TYPED_TEST(StoreContract, FindsOnePaymentByIdAfterAFlush) {
   EXPECT_EQ(store.find_payment("p-0")->payment_id, "p-0");
 }
 
+// The point reads the core uses to bring back an order it let go of (core_state.hpp).
+TYPED_TEST(StoreContract, FindsOrdersByEitherKeyAfterAFlush) {
+  Store& store = *this->store_;
+  const Payment paid = make_payment("p-1", 10, PaymentStatus::succeeded);
+  const Refund refund = make_refund("r-1", "p-1", 11, RefundStatus::succeeded);
+  store.save(paid);
+  store.save(make_refund("r-0", "p-1", 9));
+  store.save(refund);
+  store.flush();
+
+  ASSERT_TRUE(store.find_payment_by_merchant_id("merchant-order-p-1").has_value());
+  EXPECT_EQ(describe(*store.find_payment_by_merchant_id("merchant-order-p-1")), describe(paid));
+  EXPECT_FALSE(store.find_payment_by_merchant_id("p-1").has_value()) << "an id is not a key";
+  ASSERT_TRUE(store.find_refund("r-1").has_value());
+  EXPECT_EQ(describe(*store.find_refund("r-1")), describe(refund));
+  EXPECT_EQ(store.find_refund("r-0")->status, RefundStatus::processing);
+  EXPECT_FALSE(store.find_refund("r-9").has_value());
+  ASSERT_TRUE(store.find_refund_by_merchant_id("merchant-refund-r-1").has_value());
+  EXPECT_EQ(describe(*store.find_refund_by_merchant_id("merchant-refund-r-1")), describe(refund));
+  EXPECT_FALSE(store.find_refund_by_merchant_id("r-1").has_value());
+  // Every write counted as accepted, none left queued after the flush.
+  EXPECT_EQ(store.stats().accepted, 3U);
+  EXPECT_EQ(store.stats().queued, 0U);
+}
+
 TYPED_TEST(StoreContract, LoadsPaymentsInCreationOrderThenInsertionOrder) {
   Store& store = *this->store_;
   store.save(make_payment("p-c", 30));

@@ -81,6 +81,10 @@ struct GatewayConfig {
   // Order tables are sized for this many up front; 0 grows them as orders come (in small
   // steps either way: see gateway/core/order_index.hpp).
   std::size_t expected_orders = 0;
+  // How long a final order stays in memory after its last change before it lives only in
+  // the store (read back when asked for; gateway/core/core_state.hpp, "What the core
+  // keeps"). Unset: every order stays in memory for the life of the process.
+  std::optional<TimeNs> retain_final_ns;
   // Which services this process runs (types.hpp). Set by the live runtime from its config's
   // top-level "role" or --role; not a field of the "gateway" object.
   Role role = Role::all;

@@ -152,12 +152,14 @@ class GatewayCore {
   void pay(TimeNs now, RequestId request, const PayRequest& body, Effects& effects);
   void refund(TimeNs now, RequestId request, const RefundRequest& body, Effects& effects);
   void close(TimeNs now, RequestId request, std::string_view payment_id, Effects& effects);
+  // A payment in memory (with GatewayConfig::retain_final_ns set, a final one may have left
+  // it for the store: the views below read it there).
   [[nodiscard]] const Payment* find_payment(std::string_view payment_id) const;
   // A payment as the merchant API shows it: find_payment's, except that in the payments role
   // the refund sums of a SUCCEEDED payment are read from the store, where the refunds
   // process keeps them.
   [[nodiscard]] std::optional<Payment> payment_for_merchant(std::string_view payment_id) const;
-  [[nodiscard]] const Refund* find_refund(std::string_view refund_id) const;
+  [[nodiscard]] std::optional<Refund> find_refund(std::string_view refund_id) const;
 
   // Channel side.
   void on_call_result(TimeNs now, CallId call, const CallOutcome& outcome, Effects& effects);
@@ -188,8 +190,8 @@ class GatewayCore {
   [[nodiscard]] const Metrics& metrics() const;
   [[nodiscard]] const std::vector<ChannelBreakerEvent>& breaker_events() const;
   [[nodiscard]] const GatewayConfig& config() const;
-  [[nodiscard]] std::vector<const Payment*> payments() const;  // creation order
-  [[nodiscard]] std::vector<const Refund*> refunds() const;    // creation order
+  [[nodiscard]] std::vector<Payment> payments() const;  // creation order
+  [[nodiscard]] std::vector<Refund> refunds() const;    // creation order
   // Amortised O(1): each refund is judged once per window (`now` must not go back).
   [[nodiscard]] RefundRates refund_rates(TimeNs now);
 

@@ -49,6 +49,8 @@ struct Transition {
 };
 
 struct StoreStats {
+  std::uint64_t accepted = 0;  // writes taken by save/append in all; the first n settled
+                               // (written, refused or lost) once accepted - queued >= n
   std::uint64_t queued = 0;    // writes accepted and not yet durable
   std::uint64_t written = 0;   // writes made durable
   std::uint64_t batches = 0;   // transactions committed (always 0 in memory)
@@ -85,6 +87,13 @@ class Store {
   // store's own queued writes: how one role sees what the other has done. Within the
   // writer's commit delay (SqliteOptions::max_delay_ns) a change may not be visible yet.
   [[nodiscard]] virtual std::optional<Payment> find_payment(const std::string& payment_id) = 0;
+  // The same point reads by the other keys, with the same visibility: how the core reads
+  // back an order it no longer keeps in memory (core_state.hpp, "What the core keeps").
+  [[nodiscard]] virtual std::optional<Payment> find_payment_by_merchant_id(
+      const std::string& merchant_order_id) = 0;
+  [[nodiscard]] virtual std::optional<Refund> find_refund(const std::string& refund_id) = 0;
+  [[nodiscard]] virtual std::optional<Refund> find_refund_by_merchant_id(
+      const std::string& merchant_refund_id) = 0;
   [[nodiscard]] virtual StoreStats stats() const = 0;
 };
 
