@@ -83,6 +83,8 @@ std::optional<Row> copy_of(const Row* row) {
 
 class MemoryStore final : public Store {
  public:
+  explicit MemoryStore(MemoryStoreOptions options) : options_(options) {}
+
   void save(const Payment& payment) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
@@ -106,21 +108,21 @@ class MemoryStore final : public Store {
   void append(const Attempt& attempt) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
-    attempts_.push_back(attempt);
+    if (options_.keep_history) attempts_.push_back(attempt);
     ++stats_.written;
   }
 
   void append(const NotificationRecord& notification) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
-    notifications_.push_back(notification);
+    if (options_.keep_history) notifications_.push_back(notification);
     ++stats_.written;
   }
 
   void append(const Transition& transition) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
-    transitions_.push_back(transition);
+    if (options_.keep_history) transitions_.push_back(transition);
     ++stats_.written;
   }
 
@@ -168,6 +170,10 @@ class MemoryStore final : public Store {
   // of a sim run appends one, so the append is what is kept cheap (no map of lists by id).
   [[nodiscard]] std::vector<Transition> load_transitions(const std::string& id) override {
     std::lock_guard lock(mutex_);
+    if (!options_.keep_history) {
+      throw StoreError("memory store: transitions of '" + id +
+                       "' were not kept (this store keeps rows only, as in sim mode)");
+    }
     std::vector<Transition> of_id;
     for (const Transition& t : transitions_) {
       if (t.id == id) of_id.push_back(t);
@@ -190,6 +196,7 @@ class MemoryStore final : public Store {
                    " '" + value + "' belongs to another row";
   }
 
+  const MemoryStoreOptions options_;
   mutable std::mutex mutex_;
   RowTable<Payment> payments_;
   RowTable<Refund> refunds_;
@@ -203,6 +210,8 @@ class MemoryStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> make_memory_store() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<Store> make_memory_store(MemoryStoreOptions options) {
+  return std::make_unique<MemoryStore>(options);
+}
 
 }  // namespace fusebox::gateway

@@ -269,6 +269,22 @@ TYPED_TEST(StoreContract, FindsOrdersByEitherKeyAfterAFlush) {
   EXPECT_EQ(store.stats().queued, 0U);
 }
 
+// Sim mode's store keeps rows only: appends are counted, and asking for the history is an
+// error that says why, never an empty answer.
+TEST(MemoryStore, WithoutHistoryKeepsRowsCountsAppendsAndRefusesToLoadTransitions) {
+  auto store = make_memory_store(MemoryStoreOptions{.keep_history = false});
+  store->save(make_payment("p-1", 1));
+  store->append(make_transition("p-1", "", "PROCESSING", 1));
+  store->append(Attempt{"p-1", "", "bank-a", ChannelOp::pay, 1, 2, "answered"});
+  store->flush();
+  EXPECT_EQ(store->load_payments().size(), 1u);
+  EXPECT_EQ(store->stats().written, 3u);
+  EXPECT_EQ(store->stats().accepted, 3u);
+  const std::string message = store_error_of([&] { (void)store->load_transitions("p-1"); });
+  EXPECT_TRUE(mentions(message, "not kept"));
+  EXPECT_TRUE(mentions(message, "p-1"));
+}
+
 TYPED_TEST(StoreContract, LoadsPaymentsInCreationOrderThenInsertionOrder) {
   Store& store = *this->store_;
   store.save(make_payment("p-c", 30));
