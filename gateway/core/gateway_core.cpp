@@ -646,6 +646,10 @@ const std::vector<ChannelBreakerEvent>& GatewayCore::breaker_events() const {
 }
 const GatewayConfig& GatewayCore::config() const { return state_->config; }
 
+Residency GatewayCore::residency() const {
+  return Residency{state_->payments.size(), state_->refunds.size(), state_->evicted};
+}
+
 // Once an order has left memory the store is the whole list (every change is handed to it
 // as it happens, and a load sees this store's queued writes too).
 std::vector<Payment> GatewayCore::payments() const {

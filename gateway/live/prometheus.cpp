@@ -123,6 +123,14 @@ void refund_rates(std::ostringstream& out, RouteContext& context) {
   }
   header(out, "fusebox_gateway_manual_review_orders", "gauge", "Orders waiting for a human.");
   out << "fusebox_gateway_manual_review_orders " << context.core().manual_review().size() << '\n';
+  const Residency residency = context.core().residency();
+  header(out, "fusebox_gateway_orders_in_memory", "gauge",
+         "Orders the core holds in memory: every open one, final ones until retain_final_s.");
+  out << "fusebox_gateway_orders_in_memory{kind=\"payment\"} " << residency.payments << '\n';
+  out << "fusebox_gateway_orders_in_memory{kind=\"refund\"} " << residency.refunds << '\n';
+  header(out, "fusebox_gateway_orders_evicted_total", "counter",
+         "Final orders that left memory for the store (read back when asked for).");
+  out << "fusebox_gateway_orders_evicted_total " << residency.evicted << '\n';
 }
 
 void store(std::ostringstream& out, RouteContext& context) {

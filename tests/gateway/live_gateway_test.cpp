@@ -342,6 +342,52 @@ TEST(LiveGateway, RestartRecoversProcessingOrdersFromTheStore) {
   std::filesystem::remove_all(store.parent_path());
 }
 
+// The value of a metric line `name` in the gateway's /metrics, or -1 when absent.
+double metric(const Gateway& gw, const std::string& name) {
+  const std::string text = net::http_request("GET", gw.api() + "/metrics").body;
+  const std::size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
+// retain_final_s 0: a final order leaves memory at the next tick once the SQLite file holds
+// it, and every merchant call about it is then served from the file.
+TEST(LiveGateway, FinalOrdersThatLeftMemoryAreServedFromTheStoreFile) {
+  Simulator simulator;
+  const auto store = temp_store("residency.db");
+  Gateway gw(simulator.control(), store,
+             [](LiveGatewayOptions& options) { options.core.retain_final_ns = 0; });
+  const json created = pay(gw, "leaves-1", "wallet", "wallet-x");
+  const std::string id = created["payment_id"];
+  ASSERT_EQ(wait_for(gw.api() + "/v1/payments/" + id, "status", "SUCCEEDED")["status"],
+            "SUCCEEDED");
+  for (int i = 0; i < 100 && metric(gw, "fusebox_gateway_orders_evicted_total") < 1; ++i)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_GE(metric(gw, "fusebox_gateway_orders_evicted_total"), 1);
+  EXPECT_EQ(call("GET", gw.api() + "/v1/payments/" + id).body["status"], "SUCCEEDED");
+
+  const json again = pay(gw, "leaves-1", "wallet", "wallet-x");  // the same request again
+  EXPECT_EQ(again["payment_id"], id);
+  const Answer refund =
+      call("POST", gw.api() + "/v1/refunds",
+           {{"payment_id", id}, {"merchant_refund_id", "leaves-refund-1"}, {"amount", 1000}});
+  ASSERT_EQ(refund.status, 200) << refund.body.dump();
+  const std::string refund_id = refund.body["refund_id"];
+  ASSERT_EQ(wait_for(gw.api() + "/v1/refunds/" + refund_id, "status", "SUCCEEDED")["status"],
+            "SUCCEEDED");
+  for (int i = 0; i < 100 && metric(gw, "fusebox_gateway_orders_in_memory{kind=\"refund\"}") != 0;
+       ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(metric(gw, "fusebox_gateway_orders_in_memory{kind=\"refund\"}"), 0);
+  EXPECT_EQ(call("GET", gw.api() + "/v1/refunds/" + refund_id).body["status"], "SUCCEEDED");
+  EXPECT_EQ(call("GET", gw.api() + "/v1/payments/" + id).body["refunded_amount"], 1000);
+  const Answer over =
+      call("POST", gw.api() + "/v1/refunds",
+           {{"payment_id", id}, {"merchant_refund_id", "leaves-refund-2"}, {"amount", 1000}});
+  EXPECT_EQ(over.status, 422) << "1250 paid, 1000 refunded: " << over.body.dump();
+  std::filesystem::remove_all(store.parent_path());
+}
+
 TEST(LiveGateway, BadInputGetsA4xxNamingTheField) {
   Simulator simulator;
   Gateway gw(simulator.control(), ":memory:");

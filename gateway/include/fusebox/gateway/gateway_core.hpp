@@ -125,6 +125,13 @@ struct ChannelBreakerEvent {
   BreakerEvent event;
 };
 
+// What the core holds in memory, and how many orders have left it for the store.
+struct Residency {
+  std::uint64_t payments = 0;
+  std::uint64_t refunds = 0;
+  std::uint64_t evicted = 0;
+};
+
 struct ChannelView {
   std::string name;
   Family family = Family::wallet_json;
@@ -190,6 +197,7 @@ class GatewayCore {
   [[nodiscard]] const Metrics& metrics() const;
   [[nodiscard]] const std::vector<ChannelBreakerEvent>& breaker_events() const;
   [[nodiscard]] const GatewayConfig& config() const;
+  [[nodiscard]] Residency residency() const;
   [[nodiscard]] std::vector<Payment> payments() const;  // creation order
   [[nodiscard]] std::vector<Refund> refunds() const;    // creation order
   // Amortised O(1): each refund is judged once per window (`now` must not go back).
