@@ -557,7 +557,13 @@ class SqliteStore final : public Store {
         max_queue_(options.max_queue),
         batch_trigger_(std::min(options.max_batch, options.max_queue)),
         max_delay_(options.max_delay_ns),
-        writer_([this] { run_writer(); }) {}
+        writer_([this] { run_writer(); }) {
+    // A file gets a second connection for the point reads: in WAL mode a reader sees the last
+    // commit without waiting for the writer's batch, so a read-back on the gateway's event
+    // loop never stalls behind one. ":memory:" is one database per connection: it reads on
+    // the writer's connection, between batches.
+    if (options.path != kMemoryPath) reader_.emplace(options.path, options.busy_timeout_ms);
+  }
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -642,9 +648,10 @@ class SqliteStore final : public Store {
                               const std::array<std::string_view, N>& columns, std::string_view key,
                               const std::string& value,
                               Row (*from_row)(const Statement&, const Connection&)) {
-    std::lock_guard lock(db_mutex_);
+    const Connection& db = reader_ ? *reader_ : db_;
+    std::lock_guard lock(reader_ ? reader_mutex_ : db_mutex_);
     if (!statement) {
-      statement.emplace(db_,
+      statement.emplace(db,
                         "SELECT " + column_list(columns) + " FROM " + std::string(table) +
                             " WHERE " + std::string(key) + " = ?1",
                         "find a row of " + std::string(table) + " by " + std::string(key));
@@ -653,7 +660,7 @@ class SqliteStore final : public Store {
     statement->reset();
     statement->bind(1, value);
     if (!statement->next_row()) return std::nullopt;
-    Row found = from_row(*statement, db_);
+    Row found = from_row(*statement, db);
     statement->reset();  // the key is unique: no second row to step to
     return found;
   }
@@ -781,7 +788,11 @@ class SqliteStore final : public Store {
   std::mutex db_mutex_;
   Connection db_;
   WriteStatements statements_;  // after db_: finalized before the connection closes
-  struct Finds {                // likewise; guarded by db_mutex_
+  // The point reads' connection for a file (see the constructor), guarded by reader_mutex_;
+  // without one they read on db_ under db_mutex_.
+  std::mutex reader_mutex_;
+  std::optional<Connection> reader_;
+  struct Finds {  // prepared on first use; after both connections, so finalized first
     std::optional<Statement> payment_by_id;
     std::optional<Statement> payment_by_merchant_id;
     std::optional<Statement> refund_by_id;
