@@ -652,21 +652,27 @@ Residency GatewayCore::residency() const {
 
 // Once an order has left memory the store is the whole list (every change is handed to it
 // as it happens, and a load sees this store's queued writes too).
-std::vector<Payment> GatewayCore::payments() const {
-  if (state_->evicted != 0) return state_->store.load_payments();
-  std::vector<Payment> out;
-  out.reserve(state_->payments.size());
+void GatewayCore::visit_payments(const std::function<void(const Payment&)>& visit) const {
+  if (state_->evicted != 0) return state_->store.visit_payments(visit);
   for (const auto& [seq, entry] : state_->payments)
-    out.push_back(entry->payment);
+    visit(entry->payment);
+}
+
+void GatewayCore::visit_refunds(const std::function<void(const Refund&)>& visit) const {
+  if (state_->evicted != 0) return state_->store.visit_refunds(visit);
+  for (const auto& [seq, entry] : state_->refunds)
+    visit(entry->refund);
+}
+
+std::vector<Payment> GatewayCore::payments() const {
+  std::vector<Payment> out;
+  visit_payments([&out](const Payment& payment) { out.push_back(payment); });
   return out;
 }
 
 std::vector<Refund> GatewayCore::refunds() const {
-  if (state_->evicted != 0) return state_->store.load_refunds();
   std::vector<Refund> out;
-  out.reserve(state_->refunds.size());
-  for (const auto& [seq, entry] : state_->refunds)
-    out.push_back(entry->refund);
+  visit_refunds([&out](const Refund& refund) { out.push_back(refund); });
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -55,15 +56,17 @@ class RowTable {
     return owner == by_merchant_id_.end() ? nullptr : find(owner->second);
   }
 
-  // Creation order: created_ns, ties broken by first insertion (a stable sort keeps it).
-  [[nodiscard]] std::vector<Row> in_creation_order() const {
-    std::vector<Row> rows;
-    rows.reserve(rows_.size());
-    for (const Entry& entry : rows_)
-      rows.push_back(entry.row);
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const Row& a, const Row& b) { return a.created_ns < b.created_ns; });
-    return rows;
+  // Creation order: created_ns, ties broken by first insertion (a stable sort of the
+  // positions keeps it; the rows themselves are not copied).
+  void visit_in_creation_order(const std::function<void(const Row&)>& visit) const {
+    std::vector<std::size_t> order(rows_.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+      return rows_[a].row.created_ns < rows_[b].row.created_ns;
+    });
+    for (const std::size_t i : order)
+      visit(rows_[i].row);
   }
 
  private:
@@ -134,9 +137,9 @@ class MemoryStore final : public Store {
     throw StoreError(message);
   }
 
-  [[nodiscard]] std::vector<Payment> load_payments() override {
+  void visit_payments(const std::function<void(const Payment&)>& visit) override {
     std::lock_guard lock(mutex_);
-    return payments_.in_creation_order();
+    payments_.visit_in_creation_order(visit);
   }
 
   [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
@@ -161,9 +164,9 @@ class MemoryStore final : public Store {
     return copy_of(refunds_.find_by_merchant_id(merchant_refund_id));
   }
 
-  [[nodiscard]] std::vector<Refund> load_refunds() override {
+  void visit_refunds(const std::function<void(const Refund&)>& visit) override {
     std::lock_guard lock(mutex_);
-    return refunds_.in_creation_order();
+    refunds_.visit_in_creation_order(visit);
   }
 
   // A scan of every transition: only tests and audits read them, while every status change

@@ -363,14 +363,12 @@ Payment payment_from_row(const Statement& query, const Connection& db) {
   return payment;
 }
 
-std::vector<Payment> read_payments(const Connection& db) {
+void read_payments(const Connection& db, const std::function<void(const Payment&)>& visit) {
   Statement query(
       db, "SELECT " + column_list(kPaymentColumns) + " FROM payments ORDER BY created_ns, rowid",
       "load payments");
-  std::vector<Payment> payments;
   while (query.next_row())
-    payments.push_back(payment_from_row(query, db));
-  return payments;
+    visit(payment_from_row(query, db));
 }
 
 // The row `query` stands on, its columns in kRefundColumns order.
@@ -389,14 +387,12 @@ Refund refund_from_row(const Statement& query, const Connection& db) {
   return refund;
 }
 
-std::vector<Refund> read_refunds(const Connection& db) {
+void read_refunds(const Connection& db, const std::function<void(const Refund&)>& visit) {
   Statement query(
       db, "SELECT " + column_list(kRefundColumns) + " FROM refunds ORDER BY created_ns, rowid",
       "load refunds");
-  std::vector<Refund> refunds;
   while (query.next_row())
-    refunds.push_back(refund_from_row(query, db));
-  return refunds;
+    visit(refund_from_row(query, db));
 }
 
 std::vector<Transition> read_transitions(const Connection& db, const std::string& id) {
@@ -593,16 +589,16 @@ class SqliteStore final : public Store {
     throw StoreError(message);
   }
 
-  [[nodiscard]] std::vector<Payment> load_payments() override {
+  void visit_payments(const std::function<void(const Payment&)>& visit) override {
     wait_for_queued();
     std::lock_guard lock(db_mutex_);
-    return read_payments(db_);
+    read_payments(db_, visit);
   }
 
-  [[nodiscard]] std::vector<Refund> load_refunds() override {
+  void visit_refunds(const std::function<void(const Refund&)>& visit) override {
     wait_for_queued();
     std::lock_guard lock(db_mutex_);
-    return read_refunds(db_);
+    read_refunds(db_, visit);
   }
 
   [[nodiscard]] std::vector<Transition> load_transitions(const std::string& id) override {

@@ -83,29 +83,26 @@ json InProcessGateway::admin_post(const std::string& path, const json& body) con
   return call("POST", path, body.dump());
 }
 
+// One row at a time from the gateway (from its store once orders have left its memory), so
+// the books hold one copy of every payment, not two.
 std::vector<GatewayPayment> InProcessGateway::payments() const {
-  std::vector<gateway::Payment> payments = world_.core().payments();
   std::vector<GatewayPayment> out;
-  out.reserve(payments.size());
-  for (gateway::Payment& p : payments) {
-    out.push_back({std::move(p.payment_id), std::move(p.merchant_order_id), std::move(p.currency),
-                   std::string(gateway::to_string(p.status)), std::move(p.channel),
-                   std::move(p.channel_txn_id), std::move(p.failure_code), p.amount_minor,
-                   p.refunded_minor, p.refunding_minor, p.created_ns / kNsPerMs,
-                   p.updated_ns / kNsPerMs});
-  }
+  world_.core().visit_payments([&out](const gateway::Payment& p) {
+    out.push_back({p.payment_id, p.merchant_order_id, p.currency,
+                   std::string(gateway::to_string(p.status)), p.channel, p.channel_txn_id,
+                   p.failure_code, p.amount_minor, p.refunded_minor, p.refunding_minor,
+                   p.created_ns / kNsPerMs, p.updated_ns / kNsPerMs});
+  });
   return out;
 }
 
 std::vector<GatewayRefund> InProcessGateway::refunds() const {
-  std::vector<gateway::Refund> refunds = world_.core().refunds();
   std::vector<GatewayRefund> out;
-  out.reserve(refunds.size());
-  for (gateway::Refund& r : refunds) {
-    out.push_back({std::move(r.refund_id), std::move(r.merchant_refund_id), std::move(r.payment_id),
+  world_.core().visit_refunds([&out](const gateway::Refund& r) {
+    out.push_back({r.refund_id, r.merchant_refund_id, r.payment_id,
                    std::string(gateway::to_string(r.status)), r.amount_minor,
                    r.created_ns / kNsPerMs, r.updated_ns / kNsPerMs});
-  }
+  });
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -200,6 +201,9 @@ class GatewayCore {
   [[nodiscard]] Residency residency() const;
   [[nodiscard]] std::vector<Payment> payments() const;  // creation order
   [[nodiscard]] std::vector<Refund> refunds() const;    // creation order
+  // The same, one at a time (from the store once an order has left memory).
+  void visit_payments(const std::function<void(const Payment&)>& visit) const;
+  void visit_refunds(const std::function<void(const Refund&)>& visit) const;
   // Amortised O(1): each refund is judged once per window (`now` must not go back).
   [[nodiscard]] RefundRates refund_rates(TimeNs now);
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -80,8 +81,20 @@ class Store {
   // on start. Payments and refunds in creation order (created_ns, then first insertion);
   // transitions of one id in the order they were appended. Throws StoreError on a row it
   // cannot read (e.g. an unknown status), naming the table, the row id and the value.
-  [[nodiscard]] virtual std::vector<Payment> load_payments() = 0;
-  [[nodiscard]] virtual std::vector<Refund> load_refunds() = 0;
+  [[nodiscard]] std::vector<Payment> load_payments() {
+    std::vector<Payment> rows;
+    visit_payments([&rows](const Payment& row) { rows.push_back(row); });
+    return rows;
+  }
+  [[nodiscard]] std::vector<Refund> load_refunds() {
+    std::vector<Refund> rows;
+    visit_refunds([&rows](const Refund& row) { rows.push_back(row); });
+    return rows;
+  }
+  // The same rows, one at a time, without a vector of them all: a caller that converts every
+  // row (the final books of a run) holds one copy, not two.
+  virtual void visit_payments(const std::function<void(const Payment&)>& visit) = 0;
+  virtual void visit_refunds(const std::function<void(const Refund&)>& visit) = 0;
   [[nodiscard]] virtual std::vector<Transition> load_transitions(const std::string& id) = 0;
   // One payment as committed by any process sharing the store, without waiting for this
   // store's own queued writes: how one role sees what the other has done. Within the
