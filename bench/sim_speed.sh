@@ -10,9 +10,10 @@
 #   4. sales-day shortened by SALES_DAY_SCALE (default 0.01: 14.4 virtual minutes at the same
 #      rates), with the codecs and with --fast, and what the whole day would take at that speed;
 #   5. a sweep of SWEEP_SEEDS (default 1000) seeds of channel-outage-isolation on both cores.
-#   6. with BASELINE=path/to/an/older/fusebox: sim-throughput, wire and --fast, played by the
-#      baseline and by this build in turns, twice, each run's wall time and the ratio (the
-#      machine is shared: only a ratio from one run means anything).
+#   6. with BASELINE=path/to/an/older/fusebox: sim-throughput (wire and --fast) and sales-day
+#      at --time-scale $scale (--fast), played by the baseline and by this build in turns,
+#      twice, each run's wall time, peak RSS and the ratios (the machine is shared: only a
+#      ratio from one run means anything). BASELINE_ONLY=1 skips parts 1-5.
 # Every figure is printed with the command that made it; the numbers go into
 # docs/PERFORMANCE.md. Usage: bench/sim_speed.sh   (BUILD_DIR default build/release)
 set -euo pipefail
@@ -52,6 +53,7 @@ print(f"  passed={r['passed']} requests={r['load']['sent']} pays={pays} "
 PY
 }
 
+if [ -z "${BASELINE_ONLY:-}" ]; then
 echo "1. sim-throughput (codecs on, HMAC): fusebox run bench/scenarios/sim-throughput.json --mode sim"
 sim_run throughput bench/scenarios/sim-throughput.json
 echo "   with --fast (no codecs: calls, answers and notifications as structs):"
@@ -82,20 +84,27 @@ start=$(date +%s.%N)
   --out "$out/sweep" | sed -n '/seeds run/,/seeds per second/p' || true
 echo "  wall: $(python3 -c "import time; print(round(time.time() - $start, 1))") s"
 
+fi
+
 if [ -n "${BASELINE:-}" ]; then
-  echo "6. the same sim-throughput runs, baseline $BASELINE against this build, in turns"
-  wall_of() {  # binary, extra args...: the run's own wall seconds
+  echo "6. baseline $BASELINE against this build, in turns (wall s of the run itself, peak RSS)"
+  measure() {  # binary, args...: "<wall s> <peak RSS MB>"
     local bin=$1; shift
-    taskset -c 1 "$bin" run bench/scenarios/sim-throughput.json --mode sim --quiet "$@" \
+    /usr/bin/time -f '%M' -o "$out/ab.rss" taskset -c 1 "$bin" run "$@" --mode sim --quiet \
       --out "$out/ab" >"$out/ab.txt" || true
-    sed -n 's/.* in \([0-9.]*\) wall s.*/\1/p' "$out/ab.txt" | head -1
+    echo "$(sed -n 's/.* in \([0-9.]*\) wall s.*/\1/p' "$out/ab.txt" | head -1)" \
+      "$(( $(tail -1 "$out/ab.rss") / 1024 ))"
   }
-  for mode in wire fast; do
-    extra=(); [ "$mode" = fast ] && extra=(--fast)
+  for run in "sim-throughput wire" "sim-throughput fast" "sales-day fast"; do
+    set -- $run
+    if [ "$1" = sales-day ]; then args=(scenarios/sales-day.json --time-scale "$scale")
+    else args=(bench/scenarios/sim-throughput.json); fi
+    [ "$2" = fast ] && args+=(--fast)
     for round in 1 2; do
-      base=$(wall_of "$BASELINE" "${extra[@]}")
-      ours=$(wall_of "$fusebox" "${extra[@]}")
-      echo "  $mode round $round: baseline ${base} s, this build ${ours} s -> $(python3 -c "print(f'{$base / $ours:.2f}x faster')")"
+      read -r base_s base_mb < <(measure "$BASELINE" "${args[@]}")
+      read -r ours_s ours_mb < <(measure "$fusebox" "${args[@]}")
+      echo "  $run round $round: baseline ${base_s} s ${base_mb} MB, this build ${ours_s} s" \
+        "${ours_mb} MB -> $(python3 -c "print(f'{$base_s / $ours_s:.2f}x the speed, {$ours_mb / $base_mb:.2f}x the memory')")"
     done
   done
 fi
