@@ -121,6 +121,7 @@ struct GatewayCore::State {
 
   PaymentEntry& adopt_payment(Payment payment);
   RefundEntry& adopt_refund(Refund refund, std::string channel);
+  [[nodiscard]] PaymentEntry* read_back(TimeNs now, std::optional<Payment> stored);
   // An order by id or merchant id: in memory, or read back from the store; nullptr if
   // neither has it. The _ref forms are for ids the core itself issued.
   [[nodiscard]] PaymentEntry* payment(TimeNs now, std::string_view id);

@@ -49,24 +49,24 @@ RefundEntry& GatewayCore::State::adopt_refund(Refund refund, std::string channel
   return adopted;
 }
 
-PaymentEntry* GatewayCore::State::payment(TimeNs now, std::string_view id) {
-  if (PaymentEntry* resident = payment_by_id.find(id)) return resident;
-  if (evicted == 0) return nullptr;
-  std::optional<Payment> stored = store.find_payment(std::string(id));
+// A payment the store gave back is kept again, for a while if it is final.
+PaymentEntry* GatewayCore::State::read_back(TimeNs now, std::optional<Payment> stored) {
   if (!stored) return nullptr;
   PaymentEntry& entry = adopt_payment(std::move(*stored));
   retire_later(now, entry);
   return &entry;
 }
 
+PaymentEntry* GatewayCore::State::payment(TimeNs now, std::string_view id) {
+  if (PaymentEntry* resident = payment_by_id.find(id)) return resident;
+  if (evicted == 0) return nullptr;
+  return read_back(now, store.find_payment(std::string(id)));
+}
+
 PaymentEntry* GatewayCore::State::payment_by_merchant(TimeNs now, const std::string& merchant_id) {
   if (PaymentEntry* resident = payment_by_merchant_id.find(merchant_id)) return resident;
   if (evicted == 0) return nullptr;
-  std::optional<Payment> stored = store.find_payment_by_merchant_id(merchant_id);
-  if (!stored) return nullptr;
-  PaymentEntry& entry = adopt_payment(std::move(*stored));
-  retire_later(now, entry);
-  return &entry;
+  return read_back(now, store.find_payment_by_merchant_id(merchant_id));
 }
 
 // A refund read back brings its payment too, for the channel it went to.
