@@ -104,6 +104,7 @@ void GatewayCore::State::on_pay_result(TimeNs now, Call& call, CallKind kind,
   if (is_final(entry.payment.status)) {  // a notification got here first
     if (kind == CallKind::ok) apply_channel_payment(now, entry, outcome.reply, "pay_answer");
     if (call.request) reply_payment(effects, *call.request, entry);
+    if (entry.calls_in_flight == 0) retire_later(now, entry);  // nothing of ours awaits it now
     return;
   }
   switch (kind) {
@@ -167,6 +168,10 @@ void GatewayCore::State::on_payment_status_result(TimeNs now, Call& call, CallKi
   }
   if (!is_final(entry.payment.status)) start_polling_payment(now, entry);
   if (call.request) reply_payment(effects, *call.request, entry);
+  // The last close of a payment final before it: nothing of ours awaits it now.
+  if (call.purpose == Purpose::close && settled_before && entry.calls_in_flight == 0) {
+    retire_later(now, entry);
+  }
 }
 
 void GatewayCore::State::apply_channel_refund(TimeNs now, RefundEntry& entry,

@@ -647,7 +647,8 @@ const std::vector<ChannelBreakerEvent>& GatewayCore::breaker_events() const {
 const GatewayConfig& GatewayCore::config() const { return state_->config; }
 
 Residency GatewayCore::residency() const {
-  return Residency{state_->payments.size(), state_->refunds.size(), state_->evicted};
+  return Residency{state_->payments.size(), state_->refunds.size(), state_->evicted,
+                   state_->retiring.size()};
 }
 
 // Once an order has left memory the store is the whole list (every change is handed to it

@@ -147,9 +147,12 @@ void GatewayCore::State::evict_retired(TimeNs now) {
     }
     // Gone already, or changed since and due again later (a newer item stands for it).
     if (retire == nullptr || retire->due != item.due) continue;
-    if (busy || retire->mark > settled) {
-      retire->due = now + *config.retain_final_ns;
-      item.due = retire->due;
+    // Awaited by a call or a refund of ours: retired again when that ends (on_pay_result,
+    // on_payment_status_result, set_refund_status), not looked at on every pass meanwhile.
+    if (busy) continue;
+    if (retire->mark > settled) {  // the store has not caught up yet: look again next pass
+      retire->due = now;
+      item.due = now;
       retiring.push_back(std::move(item));
       continue;
     }

@@ -191,12 +191,32 @@ TEST_F(ResidencyTest, OpenOrdersAndOrdersStillAwaitedStay) {
   advance_by(kS);
   EXPECT_FALSE(in_memory(racing->call.order_id));
 
+  // Final by notification while our close is out: it stays until the close is answered.
+  const auto closing = pay("m-close");
+  ASSERT_TRUE(closing);
+  effects_.clear();
+  core_->on_call_result(now_, closing->id, CallOutcome{Transport::timeout, {}, kS}, effects_);
+  effects_.clear();
+  core_->close(now_, ++request_, closing->call.order_id, effects_);
+  ASSERT_EQ(effects_.sends.size(), 1u);
+  const ChannelSend close_send = effects_.sends[0];
+  EXPECT_EQ(notify(closing->call.order_id, PaymentStatus::succeeded).verdict, "applied");
+  advance_by(kS);
+  EXPECT_TRUE(in_memory(closing->call.order_id));
+  (void)answer(close_send, answered(PaymentStatus::succeeded));
+  advance_by(kS);
+  EXPECT_FALSE(in_memory(closing->call.order_id));
+
   // A paid payment with a refund in flight stays until the refund ends.
   const std::string id = paid("m-refunded");
   const auto pending = refund(id, "r-1", 100);
   ASSERT_TRUE(pending);
   advance_by(kS);
   EXPECT_TRUE(in_memory(id));
+  // Nothing is looked at again on every pass while it waits (a refund may take days): the
+  // refund's end retires the payment again.
+  advance_by(kS);
+  EXPECT_EQ(core_->residency().retiring, 0u);
   (void)answer(*pending, refund_answer(RefundStatus::succeeded));
   advance_by(kS);
   EXPECT_FALSE(in_memory(id));

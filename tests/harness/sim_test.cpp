@@ -107,6 +107,32 @@ TEST(SimDeterminism, FastModeTakesTheSamePathAsTheCodecs) {
   }
 }
 
+// The gateway core lets final orders go and reads them back from the store when asked
+// (gateway/core/residency.cpp). That must change no decision: with every final order
+// leaving at the first tick after the store holds it (retain_final_s 0, the most read-backs
+// there can be), every shipped scenario still takes its pinned path.
+TEST(SimDeterminism, LettingEveryFinalOrderGoAtOnceChangesNoDecision) {
+  const json expected = pinned();
+  SimOptions fast;
+  fast.fast = true;
+  const std::vector<std::string> sanitized{"smoke", "forged-notifications",
+                                           "timeout-ambiguity-no-double-charge"};
+  for (const fs::path& file : sim_scenarios()) {
+    Scenario s = load_scenario(file);
+    if (kSanitized && std::find(sanitized.begin(), sanitized.end(), s.name) == sanitized.end()) {
+      continue;
+    }
+    if (s.gateway.is_null()) s.gateway = json::object();
+    s.gateway["retain_final_s"] = 0;
+    SCOPED_TRACE(s.name + " (seed " + std::to_string(s.seed) + "; replay: fusebox run " +
+                 file.generic_string() +
+                 " --mode sim --fast, with \"retain_final_s\": 0 in its gateway section)");
+    const SimRun run = run_sim(s, fast);
+    EXPECT_TRUE(run.result.value("passed", false)) << run.result["assertions"].dump(2);
+    EXPECT_EQ(expected.value(s.name, ""), run.trace_digest);
+  }
+}
+
 TEST(SimDeterminism, AnotherSeedTakesAnotherPath) {
   const Scenario s = load_scenario(kSource / "scenarios" / "smoke.json");
   SimOptions other;

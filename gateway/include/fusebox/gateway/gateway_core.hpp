@@ -131,6 +131,7 @@ struct Residency {
   std::uint64_t payments = 0;
   std::uint64_t refunds = 0;
   std::uint64_t evicted = 0;
+  std::uint64_t retiring = 0;  // final orders waiting for their retention to pass
 };
 
 struct ChannelView {
