@@ -5,14 +5,14 @@
 # schedule whatever the answers do, latency counts from the planned send time, late sends
 # are reported), so a stall shows in every request it delays, not only the one it holds.
 #
-# One simulator and one gateway on 127.0.0.1 (SQLite in memory, polls pushed out), FILL_S
-# seconds of HMAC pays at 64 connections (wrk) to fill the gateway's tables, the channel
-# switched off, then at each rate: the gateway, and in the same round the same generator
-# against nginx answering a fixed payment JSON (the floor: loopback, the generator and the
-# machine, no gateway). Every request of the gateway runs is a new merchant order that
+# One simulator and one gateway on 127.0.0.1 (SQLite in memory, or a file with FILE_STORE=1;
+# polls pushed out), FILL_S seconds of HMAC pays at 64 connections (wrk) to fill the
+# gateway's tables, the channel switched off, then at each rate: the gateway, and in the same
+# round the same generator against nginx answering a fixed payment JSON (the floor:
+# loopback, the generator and the machine, no gateway). Every request of the gateway runs is a new merchant order that
 # the gateway rejects and stores as FAILED.
 #
-# Usage: [BUILD_DIR=build/ci] [FILL_S=30] bench/failfast_open_loop.sh [ROUNDS=3] [DURATION_S=10] [RATES="1000 5000 10000"]
+# Usage: [BUILD_DIR=build/ci] [FILL_S=30] [FILE_STORE=1] bench/failfast_open_loop.sh [ROUNDS=3] [DURATION_S=10] [RATES="1000 5000 10000"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}

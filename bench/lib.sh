@@ -68,8 +68,11 @@ start_simulator_and_gateway() {
 
 # The fail-fast benches' parts: one HMAC wallet that answers at once and never settles (so
 # the fill's orders stay PROCESSING and nothing notifies), and a gateway whose polls wait an
-# hour. Writes $work/sim.json and $work/gw.json; EXPECTED_ORDERS sizes the order tables.
+# hour. Writes $work/sim.json and $work/gw.json; EXPECTED_ORDERS sizes the order tables, and
+# FILE_STORE=1 gives the gateway a SQLite file in the scratch folder instead of :memory:.
 write_failfast_configs() {
+  local store='":memory:"'
+  [ -n "${FILE_STORE:-}" ] && store="\"$work/gateway.db\""
   cat > "$work/sim.json" <<JSON
 {"seed": 1, "channels": [
   {"name": "hmac", "family": "wallet-json", "sign": "hmac-sha256", "tls": false,
@@ -77,7 +80,7 @@ write_failfast_configs() {
    "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
   cat > "$work/gw.json" <<JSON
-{"admin_token": "bench", "gateway": {"expected_orders": ${EXPECTED_ORDERS:-0},
+{"admin_token": "bench", "store": $store, "gateway": {"expected_orders": ${EXPECTED_ORDERS:-0},
   "poller": {"schedule_s": [3600]},
   "channels": [{"name": "hmac", "family": "wallet-json",
                 "bulkheads": {"pay": {"max_in_flight": 512, "max_pending": 4096}}}]}}
