@@ -146,11 +146,10 @@ struct GatewayCore::State {
   std::vector<ChannelBreakerEvent> breaker_events;
 
   // Refund rates as running counts. A refund is judged once, when it becomes old enough for
-  // a window: succeeded within the window or not. Its state then is final for the judgement
-  // (a success after the window is late whenever it comes), and refunds are kept in creation
-  // order, so each window needs only a cursor.
-  // What a judge needs of a refund, kept apart from the refunds themselves (which leave
-  // memory once final) until the longest window has judged it.
+  // a window: succeeded within the window or not (a success after the window is late
+  // whenever it comes). Judges read a mark per refund, kept in creation order apart from the
+  // refunds themselves (which leave memory once final) until the longest window has judged
+  // it, so each window needs only a cursor.
   struct RefundMark {
     TimeNs created_ns = 0;
     TimeNs succeeded_ns = -1;  // -1: not succeeded (yet)

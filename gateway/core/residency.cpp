@@ -1,7 +1,6 @@
 // What the core keeps in memory (core_state.hpp, "What the core keeps"): taking orders in,
 // reading them back from the store, and letting final ones go.
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 #include "core_state.hpp"
@@ -18,6 +17,9 @@ std::uint64_t next_after(std::string_view id, std::uint64_t current) {
   }
   return std::max(current, number + 1);
 }
+
+// A store that lost or refused a write may lack a row: then nothing leaves memory.
+bool holds_every_row(const StoreStats& stats) { return stats.failures == 0 && stats.rejected == 0; }
 
 }  // namespace
 
@@ -108,7 +110,9 @@ void GatewayCore::State::retire_later(TimeNs now, PaymentEntry& entry) {
   if (!config.retain_final_ns || config.role != Role::all || !is_final(entry.payment.status)) {
     return;
   }
-  entry.retire = Retire{now + *config.retain_final_ns, store.stats().accepted};
+  const StoreStats stats = store.stats();
+  if (!holds_every_row(stats)) return;
+  entry.retire = Retire{now + *config.retain_final_ns, stats.accepted};
   retiring.push_back(Retiring{entry.retire.due, entry.payment.payment_id, false});
 }
 
@@ -116,15 +120,19 @@ void GatewayCore::State::retire_later(TimeNs now, RefundEntry& entry) {
   if (!config.retain_final_ns || config.role != Role::all || !is_final(entry.refund.status)) {
     return;
   }
-  entry.retire = Retire{now + *config.retain_final_ns, store.stats().accepted};
+  const StoreStats stats = store.stats();
+  if (!holds_every_row(stats)) return;
+  entry.retire = Retire{now + *config.retain_final_ns, stats.accepted};
   retiring.push_back(Retiring{entry.retire.due, entry.refund.refund_id, true});
 }
 
 void GatewayCore::State::evict_retired(TimeNs now) {
   if (retiring.empty() || retiring.front().due > now) return;
   const StoreStats stats = store.stats();
-  // A store that lost or refused a write may lack a row: then nothing leaves memory.
-  if (stats.failures != 0 || stats.rejected != 0) return;
+  if (!holds_every_row(stats)) {  // nothing will leave: let go of the queue, not grow it
+    retiring.clear();
+    return;
+  }
   const std::uint64_t settled = stats.accepted - stats.queued;
   // Each item once per pass: one that must wait goes to the back with a later due.
   for (std::size_t budget = retiring.size(); budget > 0; --budget) {

@@ -286,6 +286,24 @@ TEST_F(ResidencyTest, RefundRatesAreTheSameWhetherRefundsStayOrLeave) {
   EXPECT_EQ(left.back().seven_day.succeeded, 4u);
 }
 
+// A store that refused a write may lack a row: nothing leaves memory from then on, and
+// nothing queues up waiting to.
+TEST_F(ResidencyTest, AStoreThatRefusedAWriteKeepsEveryOrderInMemory) {
+  Payment taken;
+  taken.payment_id = "X-1";
+  taken.merchant_order_id = "m-taken";
+  store_->save(taken);
+  taken.payment_id = "X-2";
+  store_->save(taken);  // refused: the merchant id belongs to X-1
+  ASSERT_EQ(store_->stats().rejected, 1u);
+  make(0);
+  const std::string id = paid("m-1");
+  advance_by(kS);
+  EXPECT_TRUE(in_memory(id));
+  EXPECT_EQ(core_->residency().retiring, 0u);
+  EXPECT_EQ(core_->residency().evicted, 0u);
+}
+
 // Nothing leaves memory before the store holds it: with SQLite's commit held back, a final
 // payment stays; once the queue is committed it goes, and is read back from the file.
 TEST_F(ResidencyTest, NothingLeavesBeforeTheStoreHoldsItsLastChange) {
