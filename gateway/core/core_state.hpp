@@ -83,6 +83,22 @@ struct RefundEntry {
   bool polling = false;
 };
 
+// The ids the order indexes read from their entries.
+struct PaymentIdOf {
+  const std::string& operator()(const PaymentEntry* e) const { return e->payment.payment_id; }
+};
+struct MerchantOrderIdOf {
+  const std::string& operator()(const PaymentEntry* e) const {
+    return e->payment.merchant_order_id;
+  }
+};
+struct RefundIdOf {
+  const std::string& operator()(const RefundEntry* e) const { return e->refund.refund_id; }
+};
+struct MerchantRefundIdOf {
+  const std::string& operator()(const RefundEntry* e) const { return e->refund.merchant_refund_id; }
+};
+
 struct GatewayCore::State {
   State(GatewayConfig config_in, Store& store_in);
 
@@ -96,11 +112,11 @@ struct GatewayCore::State {
   // sharded indexes, so that no growth copies every order at once while a merchant waits
   // (order_index.hpp).
   std::map<std::uint64_t, std::unique_ptr<PaymentEntry>> payments;
-  OrderIndex<PaymentEntry> payment_by_id;
-  OrderIndex<PaymentEntry> payment_by_merchant_id;
+  OrderIndex<PaymentEntry, PaymentIdOf> payment_by_id;
+  OrderIndex<PaymentEntry, MerchantOrderIdOf> payment_by_merchant_id;
   std::map<std::uint64_t, std::unique_ptr<RefundEntry>> refunds;
-  OrderIndex<RefundEntry> refund_by_id;
-  OrderIndex<RefundEntry> refund_by_merchant_id;
+  OrderIndex<RefundEntry, RefundIdOf> refund_by_id;
+  OrderIndex<RefundEntry, MerchantRefundIdOf> refund_by_merchant_id;
   std::uint64_t next_seq = 0;
   std::uint64_t next_payment = 1;
   std::uint64_t next_refund = 1;

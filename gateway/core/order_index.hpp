@@ -3,22 +3,25 @@
 //
 // One std::unordered_map past a million orders rehashes every order at once when it grows
 // (a 42.7 ms run of the event loop measured in docs/PERFORMANCE.md, "Where the fail-fast
-// tail comes from"). Here the keys are spread over kShards small maps by their hash, so each
-// growth moves 1/kShards of the orders: at a million orders about 8,000 entries, a fraction
-// of a millisecond, and the shards grow at different moments.
+// tail comes from"). Here the keys are spread over kShards small flat indexes by their hash,
+// so each growth moves 1/kShards of the orders: at a million orders about 8,000 slots of 16
+// bytes, a fraction of a millisecond, and the shards grow at different moments. The slots
+// point at the entries, whose own ids are the keys (common/flat_index.hpp).
 
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "fusebox/common/flat_index.hpp"
 
 namespace fusebox::gateway {
 
-template <typename Entry>
+// `KeyOf` reads an entry's id (payment id, merchant order id, ...): the index keeps no copy.
+// An entry's id must not change while it is indexed.
+template <typename Entry, typename KeyOf>
 class OrderIndex {
  public:
   static constexpr std::size_t kShards = 128;
@@ -30,20 +33,13 @@ class OrderIndex {
   }
 
   // False (and nothing changes) when `id` is indexed already.
-  bool emplace(const std::string& id, Entry* entry) {
-    return shard_of(id).emplace(id, entry).second;
+  bool emplace(std::string_view id, Entry* entry) {
+    return shard_of(id).insert(id, entry, KeyOf{});
   }
 
-  void erase(std::string_view id) {
-    Shard& shard = shard_of(id);
-    if (const auto it = shard.find(id); it != shard.end()) shard.erase(it);
-  }
+  void erase(std::string_view id) { shard_of(id).erase(id, KeyOf{}); }
 
-  [[nodiscard]] Entry* find(std::string_view id) const {
-    const Shard& shard = shard_of(id);
-    const auto it = shard.find(id);
-    return it == shard.end() ? nullptr : it->second;
-  }
+  [[nodiscard]] Entry* find(std::string_view id) const { return shard_of(id).find(id, KeyOf{}); }
 
   [[nodiscard]] bool contains(std::string_view id) const { return find(id) != nullptr; }
 
@@ -55,14 +51,12 @@ class OrderIndex {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
-  using Shard = std::unordered_map<std::string, Entry*, Hash, std::equal_to<>>;
+  using Shard = FlatIndexOf<Entry*, nullptr>;
 
-  // The top bits choose the shard; the shard's buckets use the low ones.
-  static std::size_t shard_index(std::string_view id) { return (Hash{}(id) >> 32) % kShards; }
+  // The top bits of the id's hash choose the shard; the shard's slots use the low ones.
+  static std::size_t shard_index(std::string_view id) {
+    return (std::hash<std::string_view>{}(id) >> 32) % kShards;
+  }
   Shard& shard_of(std::string_view id) { return shards_[shard_index(id)]; }
   const Shard& shard_of(std::string_view id) const { return shards_[shard_index(id)]; }
 

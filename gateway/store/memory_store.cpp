@@ -9,51 +9,50 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "fusebox/common/flat_index.hpp"
 #include "fusebox/gateway/store.hpp"
 
 namespace fusebox::gateway {
 namespace {
 
 // Rows keyed by id, kept in first-insertion order so loads are deterministic; a second
-// index enforces the merchant's id as unique, as the SQL schema does.
-template <class Row>
+// index enforces the merchant's id as unique, as the SQL schema does. Both indexes read
+// their keys from the rows themselves (FlatIndex): a row is kept once.
+template <class Row, std::string Row::*Id, std::string Row::*MerchantId>
 class RowTable {
  public:
-  // Returns false, changing nothing, when another row already holds `merchant_id`.
-  [[nodiscard]] bool upsert(const std::string& id, const std::string& merchant_id, const Row& row) {
-    const auto found = by_id_.find(id);
-    if (found != by_id_.end() && rows_[found->second].merchant_id == merchant_id) {
-      rows_[found->second].row = row;  // the common update: its merchant id is its own already
+  // Returns false, changing nothing, when another row already holds the row's merchant id.
+  [[nodiscard]] bool upsert(const Row& row) {
+    const std::uint32_t found = by_id_.find(row.*Id, key_of<Id>());
+    if (found != FlatIndex::none && rows_[found].*MerchantId == row.*MerchantId) {
+      rows_[found] = row;  // the common update: its merchant id is its own already
       return true;
     }
-    const auto owner = by_merchant_id_.find(merchant_id);
-    if (owner != by_merchant_id_.end() && owner->second != id) return false;
-    if (found == by_id_.end()) {
-      by_id_.emplace(id, rows_.size());
-      rows_.push_back({merchant_id, row});
-      by_merchant_id_.emplace(merchant_id, id);
-    } else {
-      Entry& entry = rows_[found->second];  // a new merchant id for this row
-      by_merchant_id_.erase(entry.merchant_id);
-      by_merchant_id_[merchant_id] = id;
-      entry = {merchant_id, row};
+    const std::uint32_t owner = by_merchant_id_.find(row.*MerchantId, key_of<MerchantId>());
+    if (owner != FlatIndex::none && owner != found) return false;
+    if (found == FlatIndex::none) {
+      const auto at = static_cast<std::uint32_t>(rows_.size());
+      rows_.push_back(row);
+      by_id_.insert(row.*Id, at, key_of<Id>());
+      by_merchant_id_.insert(row.*MerchantId, at, key_of<MerchantId>());
+    } else {  // a new merchant id for this row: unindex the old one while the row still has it
+      by_merchant_id_.erase(rows_[found].*MerchantId, key_of<MerchantId>());
+      rows_[found] = row;
+      by_merchant_id_.insert(row.*MerchantId, found, key_of<MerchantId>());
     }
     assert(by_id_.size() == rows_.size() && by_merchant_id_.size() == rows_.size());
     return true;
   }
 
   [[nodiscard]] const Row* find(const std::string& id) const {
-    const auto found = by_id_.find(id);
-    return found == by_id_.end() ? nullptr : &rows_[found->second].row;
+    return at(by_id_.find(id, key_of<Id>()));
   }
 
   [[nodiscard]] const Row* find_by_merchant_id(const std::string& merchant_id) const {
-    const auto owner = by_merchant_id_.find(merchant_id);
-    return owner == by_merchant_id_.end() ? nullptr : find(owner->second);
+    return at(by_merchant_id_.find(merchant_id, key_of<MerchantId>()));
   }
 
   // Creation order: created_ns, ties broken by first insertion (a stable sort of the
@@ -63,20 +62,24 @@ class RowTable {
     for (std::size_t i = 0; i < order.size(); ++i)
       order[i] = i;
     std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
-      return rows_[a].row.created_ns < rows_[b].row.created_ns;
+      return rows_[a].created_ns < rows_[b].created_ns;
     });
     for (const std::size_t i : order)
-      visit(rows_[i].row);
+      visit(rows_[i]);
   }
 
  private:
-  struct Entry {
-    std::string merchant_id;
-    Row row;
-  };
-  std::deque<Entry> rows_;  // a deque: growth never copies every row at once
-  std::unordered_map<std::string, std::size_t> by_id_;
-  std::unordered_map<std::string, std::string> by_merchant_id_;
+  template <std::string Row::*Key>
+  [[nodiscard]] auto key_of() const {
+    return [this](std::uint32_t i) -> const std::string& { return rows_[i].*Key; };
+  }
+  [[nodiscard]] const Row* at(std::uint32_t i) const {
+    return i == FlatIndex::none ? nullptr : &rows_[i];
+  }
+
+  std::deque<Row> rows_;  // a deque: growth never copies every row at once
+  FlatIndex by_id_;
+  FlatIndex by_merchant_id_;
 };
 
 template <class Row>
@@ -91,7 +94,7 @@ class MemoryStore final : public Store {
   void save(const Payment& payment) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
-    if (!payments_.upsert(payment.payment_id, payment.merchant_order_id, payment)) {
+    if (!payments_.upsert(payment)) {
       reject("payments", payment.payment_id, "merchant_order_id", payment.merchant_order_id);
       return;
     }
@@ -101,7 +104,7 @@ class MemoryStore final : public Store {
   void save(const Refund& refund) override {
     std::lock_guard lock(mutex_);
     ++stats_.accepted;
-    if (!refunds_.upsert(refund.refund_id, refund.merchant_refund_id, refund)) {
+    if (!refunds_.upsert(refund)) {
       reject("refunds", refund.refund_id, "merchant_refund_id", refund.merchant_refund_id);
       return;
     }
@@ -201,8 +204,8 @@ class MemoryStore final : public Store {
 
   const MemoryStoreOptions options_;
   mutable std::mutex mutex_;
-  RowTable<Payment> payments_;
-  RowTable<Refund> refunds_;
+  RowTable<Payment, &Payment::payment_id, &Payment::merchant_order_id> payments_;
+  RowTable<Refund, &Refund::refund_id, &Refund::merchant_refund_id> refunds_;
   // Kept though nothing loads them yet: they are the record a report or an audit would read.
   std::deque<Attempt> attempts_;
   std::deque<NotificationRecord> notifications_;

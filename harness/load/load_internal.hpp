@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "fusebox/common/flat_index.hpp"
 #include "fusebox/common/rng.hpp"
 #include "fusebox/harness/load.hpp"
 
@@ -88,10 +88,14 @@ class OrderBook {
     void set(std::uint32_t slot, bool in);
   };
   void refresh(std::uint32_t slot);
+  [[nodiscard]] std::uint32_t slot_of(std::string_view payment_id) const;
+  [[nodiscard]] auto payment_key() const {
+    return [this](std::uint32_t slot) -> const std::string& { return slots_[slot].payment_id; };
+  }
 
   std::vector<Entry> slots_;
   std::size_t filled_ = 0, next_ = 0;
-  std::unordered_map<std::string, std::uint32_t> by_payment_;  // lookups only
+  FlatIndex by_payment_;  // slots by payment id, read from slots_
   Subset refundable_, processing_;
 };
 

@@ -37,31 +37,35 @@ void OrderBook::refresh(std::uint32_t slot) {
 void OrderBook::update(const std::string& payment_id, const std::string& merchant_order_id,
                        const std::string& channel, std::int64_t amount, const std::string& status) {
   if (payment_id.empty()) return;
-  auto it = by_payment_.find(payment_id);
-  if (it == by_payment_.end()) {
+  const std::uint32_t at = slot_of(payment_id);
+  if (at == FlatIndex::none) {
     const auto slot = static_cast<std::uint32_t>(next_);
     next_ = (next_ + 1) % slots_.size();
     if (filled_ == slots_.size()) {
-      by_payment_.erase(slots_[slot].payment_id);  // the oldest order leaves the book
+      by_payment_.erase(slots_[slot].payment_id, payment_key());  // the oldest order leaves
     } else {
       ++filled_;
     }
     slots_[slot] = Entry{payment_id, merchant_order_id, channel, status, amount, 0};
-    by_payment_.emplace(payment_id, slot);
+    by_payment_.insert(payment_id, slot, payment_key());
     refresh(slot);
     return;
   }
-  Entry& entry = slots_[it->second];
+  Entry& entry = slots_[at];
   if (!status.empty()) entry.status = status;
   if (!channel.empty()) entry.channel = channel;
   if (!merchant_order_id.empty()) entry.merchant_order_id = merchant_order_id;
   if (amount > 0) entry.amount = amount;
-  refresh(it->second);
+  refresh(at);
+}
+
+std::uint32_t OrderBook::slot_of(std::string_view payment_id) const {
+  return by_payment_.find(payment_id, payment_key());
 }
 
 const OrderBook::Entry* OrderBook::find(const std::string& payment_id) const {
-  const auto it = by_payment_.find(payment_id);
-  return it == by_payment_.end() ? nullptr : &slots_[it->second];
+  const std::uint32_t at = slot_of(payment_id);
+  return at == FlatIndex::none ? nullptr : &slots_[at];
 }
 
 const OrderBook::Entry* OrderBook::pick_any(Rng& rng) const {
@@ -82,18 +86,18 @@ const OrderBook::Entry* OrderBook::pick_processing(Rng& rng) const {
 }
 
 void OrderBook::reserve_refund(const std::string& payment_id, std::int64_t amount) {
-  const auto it = by_payment_.find(payment_id);
-  if (it == by_payment_.end()) return;
-  slots_[it->second].refund_reserved += amount;
-  refresh(it->second);
+  const std::uint32_t at = slot_of(payment_id);
+  if (at == FlatIndex::none) return;
+  slots_[at].refund_reserved += amount;
+  refresh(at);
 }
 
 void OrderBook::release_refund(const std::string& payment_id, std::int64_t amount) {
-  const auto it = by_payment_.find(payment_id);
-  if (it == by_payment_.end()) return;
-  Entry& entry = slots_[it->second];
+  const std::uint32_t at = slot_of(payment_id);
+  if (at == FlatIndex::none) return;
+  Entry& entry = slots_[at];
   entry.refund_reserved = std::max<std::int64_t>(entry.refund_reserved - amount, 0);
-  refresh(it->second);
+  refresh(at);
 }
 
 }  // namespace fusebox::harness

@@ -117,8 +117,8 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
                          Effects& effects) {
   if (request.order_id.empty()) return error(AnswerCode::invalid_request, "missing order id");
   if (request.amount_minor <= 0) return error(AnswerCode::invalid_request, "amount must be > 0");
-  if (const auto it = order_index_.find(request.order_id); it != order_index_.end()) {
-    const Order& existing = orders_[it->second];  // the channel dedupes by order id
+  if (const std::uint32_t at = find_order(request.order_id); at != FlatIndex::none) {
+    const Order& existing = orders_[at];  // the channel dedupes by order id
     if (existing.view.amount_minor != request.amount_minor ||
         existing.view.currency != request.currency) {
       return error(AnswerCode::conflict, "order id already used with another amount");
@@ -134,7 +134,7 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
   order.view = PaymentView{
       request.order_id, PaymentState::paying, request.amount_minor, request.currency, "", 0};
   order.created_at_ns = now_ns;
-  order_index_.emplace(request.order_id, index);
+  order_index_.insert(request.order_id, static_cast<std::uint32_t>(index), order_key());
   record(now_ns, LedgerEvent::order_created, order);
 
   const double u = outcome_rng_.next_double();  // drawn for every order, so streams stay aligned
@@ -177,9 +177,9 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
 }
 
 Answer ChannelModel::query(TimeNs now_ns, const Request& request, const RequestFaults& faults) {
-  const auto it = order_index_.find(request.order_id);
-  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
-  const Order& order = orders_[it->second];
+  const std::uint32_t at = find_order(request.order_id);
+  if (at == FlatIndex::none) return error(AnswerCode::not_found, "order not found");
+  const Order& order = orders_[at];
   if (faults.query_not_found && now_ns - order.created_at_ns < faults.query_not_found_ns) {
     return error(AnswerCode::not_found, "order not found");  // the channel's replica lags
   }
@@ -189,9 +189,9 @@ Answer ChannelModel::query(TimeNs now_ns, const Request& request, const RequestF
 }
 
 Answer ChannelModel::close(TimeNs now_ns, const Request& request) {
-  const auto it = order_index_.find(request.order_id);
-  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
-  Order& order = orders_[it->second];
+  const std::uint32_t at = find_order(request.order_id);
+  if (at == FlatIndex::none) return error(AnswerCode::not_found, "order not found");
+  Order& order = orders_[at];
   if (order.view.state == PaymentState::paying) {
     order.view.state = PaymentState::closed;
     record(now_ns, LedgerEvent::closed, order);
@@ -206,10 +206,10 @@ Answer ChannelModel::close(TimeNs now_ns, const Request& request) {
 }
 
 Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effects) {
-  const auto it = order_index_.find(request.order_id);
-  if (it == order_index_.end()) return error(AnswerCode::not_found, "order not found");
-  if (const auto r = refund_index_.find(request.refund_id); r != refund_index_.end()) {
-    const Refund& existing = refunds_[r->second];
+  const std::uint32_t at = find_order(request.order_id);
+  if (at == FlatIndex::none) return error(AnswerCode::not_found, "order not found");
+  if (const std::uint32_t r = find_refund(request.refund_id); r != FlatIndex::none) {
+    const Refund& existing = refunds_[r];
     if (existing.view.amount_minor != request.amount_minor ||
         existing.view.order_id != request.order_id) {
       return error(AnswerCode::conflict, "refund id already used with another amount or order");
@@ -218,7 +218,7 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
     answer.refund = existing.view;
     return answer;
   }
-  Order& order = orders_[it->second];
+  Order& order = orders_[at];
   if (order.view.state != PaymentState::paid)
     return error(AnswerCode::order_not_payable, "order not paid");
   if (request.refund_id.empty()) return error(AnswerCode::invalid_request, "missing refund id");
@@ -230,10 +230,10 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
   Refund& refund = refunds_.emplace_back();
   refund.view = RefundView{request.order_id, request.refund_id, RefundState::processing,
                            request.amount_minor};
-  refund.order = it->second;
+  refund.order = at;
   refund.will_succeed = outcome_rng_.chance(config_.refund.success_p);
   order.refunded_minor += request.amount_minor;
-  refund_index_.emplace(request.refund_id, index);
+  refund_index_.insert(request.refund_id, static_cast<std::uint32_t>(index), refund_key());
   record(now_ns, LedgerEvent::refund_accepted, order, &refund);
   const TimeNs after_ns = ms_to_ns(config_.refund.complete_after_ms.sample(outcome_rng_));
   effects.timers.push_back({now_ns + after_ns, make_token(TimerKind::complete_refund, index)});
@@ -243,10 +243,10 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
 }
 
 Answer ChannelModel::refund_query(const Request& request) const {
-  const auto it = refund_index_.find(request.refund_id);
-  if (it == refund_index_.end()) return error(AnswerCode::not_found, "refund not found");
+  const std::uint32_t at = find_refund(request.refund_id);
+  if (at == FlatIndex::none) return error(AnswerCode::not_found, "refund not found");
   Answer answer;
-  answer.refund = refunds_[it->second].view;
+  answer.refund = refunds_[at].view;
   return answer;
 }
 
@@ -358,9 +358,9 @@ std::string render_statement_csv(const std::vector<StatementRow>& rows) {
 }
 
 std::optional<PaymentView> ChannelModel::payment(std::string_view order_id) const {
-  const auto it = order_index_.find(std::string(order_id));
-  if (it == order_index_.end()) return std::nullopt;
-  return orders_[it->second].view;
+  const std::uint32_t at = find_order(order_id);
+  if (at == FlatIndex::none) return std::nullopt;
+  return orders_[at].view;
 }
 
 }  // namespace fusebox::sim

@@ -11,14 +11,20 @@
 namespace fusebox::gateway {
 namespace {
 
+// The index keeps no copy of an id: each entry holds its own.
 struct Entry {
+  std::string id;
   int value = 0;
 };
+struct IdOf {
+  const std::string& operator()(const Entry* e) const { return e->id; }
+};
+using Index = OrderIndex<Entry, IdOf>;
 
 TEST(OrderIndex, FindsWhatWasIndexedAndNothingElse) {
-  OrderIndex<Entry> index;
-  Entry a{1};
-  Entry b{2};
+  Index index;
+  Entry a{"P000000000001", 1};
+  Entry b{"P000000000002", 2};
   EXPECT_TRUE(index.emplace("P000000000001", &a));
   EXPECT_TRUE(index.emplace("P000000000002", &b));
   EXPECT_EQ(index.find("P000000000001"), &a);
@@ -29,16 +35,16 @@ TEST(OrderIndex, FindsWhatWasIndexedAndNothingElse) {
 }
 
 TEST(OrderIndex, AnIdAlreadyIndexedKeepsItsFirstEntry) {
-  OrderIndex<Entry> index;
-  Entry first{1};
-  Entry second{2};
+  Index index;
+  Entry first{"m-1", 1};
+  Entry second{"m-1", 2};
   EXPECT_TRUE(index.emplace("m-1", &first));
   EXPECT_FALSE(index.emplace("m-1", &second));
   EXPECT_EQ(index.find("m-1"), &first);
 }
 
 TEST(OrderIndex, AtAMissingIdThrowsNamingIt) {
-  OrderIndex<Entry> index;
+  Index index;
   try {
     (void)index.at("R000000000009");
     FAIL() << "expected std::logic_error";
@@ -50,13 +56,13 @@ TEST(OrderIndex, AtAMissingIdThrowsNamingIt) {
 // Enough ids that every shard holds many and grows several times, reserved or not.
 TEST(OrderIndex, ManyIdsAcrossEveryShardStayFindable) {
   for (const std::size_t reserved : {std::size_t{0}, std::size_t{50'000}}) {
-    OrderIndex<Entry> index;
+    Index index;
     index.reserve(reserved);
     constexpr std::size_t kIds = 50'000;
     std::vector<Entry> entries(kIds);
     for (std::size_t i = 0; i < kIds; ++i) {
-      entries[i].value = static_cast<int>(i);
-      ASSERT_TRUE(index.emplace("order-" + std::to_string(i), &entries[i])) << i;
+      entries[i] = Entry{"order-" + std::to_string(i), static_cast<int>(i)};
+      ASSERT_TRUE(index.emplace(entries[i].id, &entries[i])) << i;
     }
     for (std::size_t i = 0; i < kIds; ++i) {
       const Entry* found = index.find("order-" + std::to_string(i));
@@ -64,6 +70,23 @@ TEST(OrderIndex, ManyIdsAcrossEveryShardStayFindable) {
       ASSERT_EQ(found->value, static_cast<int>(i));
     }
     EXPECT_EQ(index.find("order-" + std::to_string(kIds)), nullptr);
+  }
+}
+
+// The core lets final orders go: erasing some ids leaves every other one findable.
+TEST(OrderIndex, ErasedIdsAreGoneAndTheRestStay) {
+  Index index;
+  constexpr std::size_t kIds = 20'000;
+  std::vector<Entry> entries(kIds);
+  for (std::size_t i = 0; i < kIds; ++i) {
+    entries[i] = Entry{"P" + std::to_string(i), static_cast<int>(i)};
+    ASSERT_TRUE(index.emplace(entries[i].id, &entries[i]));
+  }
+  for (std::size_t i = 0; i < kIds; i += 3)
+    index.erase(entries[i].id);
+  index.erase("never-indexed");
+  for (std::size_t i = 0; i < kIds; ++i) {
+    ASSERT_EQ(index.find(entries[i].id), i % 3 == 0 ? nullptr : &entries[i]) << i;
   }
 }
 

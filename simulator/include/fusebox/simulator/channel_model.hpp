@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "fusebox/common/distribution.hpp"
+#include "fusebox/common/flat_index.hpp"
 #include "fusebox/common/rng.hpp"
 #include "fusebox/simulator/capacity.hpp"
 #include "fusebox/simulator/faults.hpp"
@@ -162,6 +162,18 @@ class ChannelModel {
   void schedule_retry(TimeNs now_ns, std::size_t id, Effects& effects);
   void replay(std::size_t id, Effects& effects);
   [[nodiscard]] Notification build(std::size_t id) const;
+  [[nodiscard]] auto order_key() const {
+    return [this](std::uint32_t at) -> const std::string& { return orders_[at].view.order_id; };
+  }
+  [[nodiscard]] auto refund_key() const {
+    return [this](std::uint32_t at) -> const std::string& { return refunds_[at].view.refund_id; };
+  }
+  [[nodiscard]] std::uint32_t find_order(std::string_view id) const {
+    return order_index_.find(id, order_key());
+  }
+  [[nodiscard]] std::uint32_t find_refund(std::string_view id) const {
+    return refund_index_.find(id, refund_key());
+  }
 
   ChannelModelConfig config_;
   std::uint64_t master_seed_;
@@ -177,9 +189,9 @@ class ChannelModel {
   ChannelCounters counters_;
   // Deques, by index: growing never copies every order while a request waits.
   std::deque<Order> orders_;
-  std::unordered_map<std::string, std::size_t> order_index_;  // lookups only, never iterated
+  FlatIndex order_index_;  // by order id, read from orders_
   std::deque<Refund> refunds_;
-  std::unordered_map<std::string, std::size_t> refund_index_;
+  FlatIndex refund_index_;                         // by refund id, read from refunds_
   std::deque<PendingNotification> notifications_;  // id = index + 1
   std::uint64_t next_txn_ = 1;
 };
