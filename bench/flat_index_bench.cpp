@@ -50,7 +50,7 @@ void probe(benchmark::State& state, const std::vector<std::string>& queries, Fin
   Rng rng(7);
   std::uint64_t hits = 0;
   for (auto _ : state)
-    hits += find(queries[static_cast<std::size_t>(rng.below(queries.size()))]);
+    hits += find(queries[static_cast<std::size_t>(rng.below(queries.size()))]) ? 1U : 0U;
   benchmark::DoNotOptimize(hits);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
@@ -59,7 +59,7 @@ void BM_FlatIndexFindHit(benchmark::State& state) {
   const auto ids = order_ids(static_cast<std::size_t>(state.range(0)), "sim-21-");
   const Flat flat = flat_of(ids);
   probe(state, ids, [&flat](const std::string& id) {
-    return flat.index.find(id, flat.key_of()) != FlatIndex::none ? 1 : 0;
+    return flat.index.find(id, flat.key_of()) != FlatIndex::none;
   });
 }
 BENCHMARK(BM_FlatIndexFindHit)->Arg(1'000'000);
@@ -67,7 +67,7 @@ BENCHMARK(BM_FlatIndexFindHit)->Arg(1'000'000);
 void BM_UnorderedMapFindHit(benchmark::State& state) {
   const auto ids = order_ids(static_cast<std::size_t>(state.range(0)), "sim-21-");
   const auto map = map_of(ids);
-  probe(state, ids, [&map](const std::string& id) { return map.count(id); });
+  probe(state, ids, [&map](const std::string& id) { return map.count(id) != 0; });
 }
 BENCHMARK(BM_UnorderedMapFindHit)->Arg(1'000'000);
 
@@ -76,7 +76,7 @@ void BM_FlatIndexFindMiss(benchmark::State& state) {
   const auto misses = order_ids(static_cast<std::size_t>(state.range(0)), "sim-22-");
   const Flat flat = flat_of(ids);
   probe(state, misses, [&flat](const std::string& id) {
-    return flat.index.find(id, flat.key_of()) != FlatIndex::none ? 1 : 0;
+    return flat.index.find(id, flat.key_of()) != FlatIndex::none;
   });
 }
 BENCHMARK(BM_FlatIndexFindMiss)->Arg(1'000'000);
@@ -85,7 +85,7 @@ void BM_UnorderedMapFindMiss(benchmark::State& state) {
   const auto ids = order_ids(static_cast<std::size_t>(state.range(0)), "sim-21-");
   const auto misses = order_ids(static_cast<std::size_t>(state.range(0)), "sim-22-");
   const auto map = map_of(ids);
-  probe(state, misses, [&map](const std::string& id) { return map.count(id); });
+  probe(state, misses, [&map](const std::string& id) { return map.count(id) != 0; });
 }
 BENCHMARK(BM_UnorderedMapFindMiss)->Arg(1'000'000);
 

@@ -37,19 +37,22 @@ json InProcessSimulator::channels() const {
 
 json InProcessSimulator::ledger(const std::string& channel) const {
   json entries = json::array();
-  for (const sim::LedgerEntry& e : find(channel).model().ledger().entries())
-    entries.push_back(sim::ledger_entry_json(e));
+  const sim::ChannelModel& model = find(channel).model();
+  for (const sim::LedgerMark& mark : model.ledger().marks())
+    entries.push_back(sim::ledger_entry_json(model.ledger_entry(mark)));
   return entries;
 }
 
 std::vector<LedgerRow> InProcessSimulator::ledger_rows(const std::string& channel,
                                                        std::int64_t offset_ms) const {
-  const auto& entries = find(channel).model().ledger().entries();
+  const sim::ChannelModel& model = find(channel).model();
   std::vector<LedgerRow> rows;
-  rows.reserve(entries.size());
-  for (const sim::LedgerEntry& e : entries) {
-    rows.push_back({channel, std::string(sim::to_string(e.event)), e.order_id, e.refund_id,
-                    e.currency, e.channel_txn_id, e.amount_minor, e.at_ns / kNsPerMs + offset_ms});
+  rows.reserve(model.ledger().size());
+  for (const sim::LedgerMark& mark : model.ledger().marks()) {
+    sim::LedgerEntry e = model.ledger_entry(mark);
+    rows.push_back({channel, std::string(sim::to_string(e.event)), std::move(e.order_id),
+                    std::move(e.refund_id), std::move(e.currency), std::move(e.channel_txn_id),
+                    e.amount_minor, e.at_ns / kNsPerMs + offset_ms});
   }
   return rows;
 }

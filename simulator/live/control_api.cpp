@@ -139,7 +139,7 @@ json channels_json(Channels& wallets_) {
                           {"notifications_acked", c.notifications_acked},
                           {"notifications_lost", c.notifications_lost},
                           {"notifications_given_up", c.notifications_given_up}}},
-                        {"ledger_entries", wallet->model().ledger().entries().size()}});
+                        {"ledger_entries", wallet->model().ledger().size()}});
   }
   return channels;
 }
@@ -196,7 +196,7 @@ void handle_control(const HttpRequestIn& in, const Responder& respond, Channels&
       }
       json entries = json::array();
       for (const LedgerEntry& e :
-           wallet->model().ledger().select(from_ns, to_ns, query_value(in.target, "order"))) {
+           wallet->model().ledger_entries(from_ns, to_ns, query_value(in.target, "order"))) {
         entries.push_back(ledger_entry_json(e));
       }
       return reply(200, entries);

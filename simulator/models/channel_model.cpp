@@ -135,7 +135,7 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
       request.order_id, PaymentState::paying, request.amount_minor, request.currency, "", 0};
   order.created_at_ns = now_ns;
   order_index_.insert(request.order_id, static_cast<std::uint32_t>(index), order_key());
-  record(now_ns, LedgerEvent::order_created, order);
+  record(now_ns, LedgerEvent::order_created, index);
 
   const double u = outcome_rng_.next_double();  // drawn for every order, so streams stay aligned
   const OutcomeConfig& outcome = config_.outcome;
@@ -194,7 +194,7 @@ Answer ChannelModel::close(TimeNs now_ns, const Request& request) {
   Order& order = orders_[at];
   if (order.view.state == PaymentState::paying) {
     order.view.state = PaymentState::closed;
-    record(now_ns, LedgerEvent::closed, order);
+    record(now_ns, LedgerEvent::closed, at);
   }
   if (order.view.state != PaymentState::closed) {
     return error(AnswerCode::order_not_payable,
@@ -234,7 +234,7 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
   refund.will_succeed = outcome_rng_.chance(config_.refund.success_p);
   order.refunded_minor += request.amount_minor;
   refund_index_.insert(request.refund_id, static_cast<std::uint32_t>(index), refund_key());
-  record(now_ns, LedgerEvent::refund_accepted, order, &refund);
+  record(now_ns, LedgerEvent::refund_accepted, at, index);
   const TimeNs after_ns = ms_to_ns(config_.refund.complete_after_ms.sample(outcome_rng_));
   effects.timers.push_back({now_ns + after_ns, make_token(TimerKind::complete_refund, index)});
   Answer answer;
@@ -280,10 +280,10 @@ void ChannelModel::settle_payment(TimeNs now_ns, std::size_t index, Effects& eff
     order.view.state = PaymentState::paid;
     order.view.paid_at_ns = now_ns;
     order.view.channel_txn_id = make_txn_id(config_.name, next_txn_++);
-    record(now_ns, LedgerEvent::charged, order);
+    record(now_ns, LedgerEvent::charged, index);
   } else {
     order.view.state = PaymentState::failed;
-    record(now_ns, LedgerEvent::declined, order);
+    record(now_ns, LedgerEvent::declined, index);
   }
   notify(now_ns, NotificationKind::payment, index, effects);
 }
@@ -292,7 +292,7 @@ void ChannelModel::expire(TimeNs now_ns, std::size_t index) {
   Order& order = orders_[index];
   if (order.view.state != PaymentState::paying) return;
   order.view.state = PaymentState::closed;
-  record(now_ns, LedgerEvent::closed, order);
+  record(now_ns, LedgerEvent::closed, index);
 }
 
 void ChannelModel::complete_refund(TimeNs now_ns, std::size_t index, Effects& effects) {
@@ -300,32 +300,55 @@ void ChannelModel::complete_refund(TimeNs now_ns, std::size_t index, Effects& ef
   Order& order = orders_[refund.order];
   if (refund.will_succeed) {
     refund.view.state = RefundState::succeeded;
-    record(now_ns, LedgerEvent::refund_succeeded, order, &refund);
+    record(now_ns, LedgerEvent::refund_succeeded, refund.order, index);
   } else {
     refund.view.state = RefundState::failed;
     order.refunded_minor -= refund.view.amount_minor;  // the money stays refundable
-    record(now_ns, LedgerEvent::refund_failed, order, &refund);
+    record(now_ns, LedgerEvent::refund_failed, refund.order, index);
   }
   notify(now_ns, NotificationKind::refund, index, effects);
 }
 
-void ChannelModel::record(TimeNs now_ns, LedgerEvent event, const Order& order,
-                          const Refund* refund) {
+void ChannelModel::record(TimeNs now_ns, LedgerEvent event, std::size_t order, std::size_t refund) {
+  LedgerMark mark;
+  mark.at_ns = now_ns;
+  mark.event = event;
+  mark.order = static_cast<std::uint32_t>(order);
+  if (refund != kNoRefund) mark.refund = static_cast<std::uint32_t>(refund);
+  ledger_.record(mark);
+}
+
+LedgerEntry ChannelModel::ledger_entry(const LedgerMark& mark) const {
+  const Order& order = orders_[mark.order];
+  const Refund* refund = mark.refund == LedgerMark::kNoRefund ? nullptr : &refunds_[mark.refund];
   LedgerEntry entry;
-  entry.at_ns = now_ns;
-  entry.event = event;
+  entry.at_ns = mark.at_ns;
+  entry.event = mark.event;
   entry.order_id = order.view.order_id;
   entry.amount_minor = refund ? refund->view.amount_minor : order.view.amount_minor;
   entry.currency = order.view.currency;
   if (refund) entry.refund_id = refund->view.refund_id;
-  if (event == LedgerEvent::charged) entry.channel_txn_id = order.view.channel_txn_id;
-  ledger_.record(std::move(entry));
+  if (mark.event == LedgerEvent::charged) entry.channel_txn_id = order.view.channel_txn_id;
+  return entry;
+}
+
+std::vector<LedgerEntry> ChannelModel::ledger_entries(TimeNs from_ns, TimeNs to_ns,
+                                                      std::string_view order_id) const {
+  const std::uint32_t only = order_id.empty() ? FlatIndex::none : find_order(order_id);
+  std::vector<LedgerEntry> out;
+  if (!order_id.empty() && only == FlatIndex::none) return out;
+  const auto [first, last] = ledger_.range(from_ns, to_ns);
+  for (std::size_t i = first; i < last; ++i) {
+    const LedgerMark& mark = ledger_.marks()[i];
+    if (order_id.empty() || mark.order == only) out.push_back(ledger_entry(mark));
+  }
+  return out;
 }
 
 std::vector<StatementRow> ChannelModel::statement(TimeNs now_ns, TimeNs from_ns, TimeNs to_ns) {
   const double wrong_p = faults_.statement_discrepancy(now_ns);
   std::vector<StatementRow> rows;
-  for (const LedgerEntry& e : ledger_.select(from_ns, to_ns)) {
+  for (const LedgerEntry& e : ledger_entries(from_ns, to_ns)) {
     if (e.event != LedgerEvent::charged && e.event != LedgerEvent::refund_succeeded) continue;
     StatementRow row{e.at_ns,          e.event == LedgerEvent::refund_succeeded,
                      e.order_id,       e.refund_id,

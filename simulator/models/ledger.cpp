@@ -25,26 +25,25 @@ std::string_view to_string(LedgerEvent event) {
   return "unknown";
 }
 
-void Ledger::record(LedgerEntry entry) {
-  assert((entries_.empty() || entries_.back().at_ns <= entry.at_ns) && "time never runs backwards");
-  entries_.push_back(std::move(entry));
+void Ledger::record(LedgerMark mark) {
+  assert((marks_.empty() || marks_.back().at_ns <= mark.at_ns) && "time never runs backwards");
+  marks_.push_back(mark);
 }
 
-std::vector<LedgerEntry> Ledger::select(TimeNs from_ns, TimeNs to_ns,
-                                        std::string_view order_id) const {
-  const auto first = std::lower_bound(entries_.begin(), entries_.end(), from_ns,
-                                      [](const LedgerEntry& e, TimeNs t) { return e.at_ns < t; });
-  std::vector<LedgerEntry> out;
-  for (auto it = first; it != entries_.end() && it->at_ns < to_ns; ++it) {
-    if (order_id.empty() || it->order_id == order_id) out.push_back(*it);
-  }
-  return out;
+std::pair<std::size_t, std::size_t> Ledger::range(TimeNs from_ns, TimeNs to_ns) const {
+  const auto at_or_after = [this](TimeNs t) {
+    return static_cast<std::size_t>(
+        std::lower_bound(marks_.begin(), marks_.end(), t,
+                         [](const LedgerMark& m, TimeNs at) { return m.at_ns < at; }) -
+        marks_.begin());
+  };
+  const std::size_t first = at_or_after(from_ns);
+  return {first, std::max(first, at_or_after(to_ns))};
 }
 
 std::size_t Ledger::count(LedgerEvent event) const {
-  return static_cast<std::size_t>(
-      std::count_if(entries_.begin(), entries_.end(),
-                    [event](const LedgerEntry& e) { return e.event == event; }));
+  return static_cast<std::size_t>(std::count_if(
+      marks_.begin(), marks_.end(), [event](const LedgerMark& m) { return m.event == event; }));
 }
 
 }  // namespace fusebox::sim

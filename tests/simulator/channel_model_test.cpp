@@ -44,7 +44,7 @@ TEST(ChannelModelTest, WalletPayCreatesAnOrderThatIsPaidLaterAndNotified) {
   EXPECT_EQ(n.attempt, 1);
   EXPECT_EQ(driver.model().counters().notifications_acked, 1U);
 
-  const auto& ledger = driver.model().ledger().entries();
+  const auto ledger = driver.model().ledger_entries();
   ASSERT_EQ(ledger.size(), 2U);
   EXPECT_EQ(ledger[0].event, LedgerEvent::order_created);
   EXPECT_EQ(ledger[1].event, LedgerEvent::charged);
@@ -61,12 +61,12 @@ TEST(ChannelModelTest, ResetForgetsEverythingAndReplaysTheSameRandomStreams) {
     return codes;
   };
   const std::vector<AnswerCode> first = outcomes();
-  ASSERT_GT(driver.model().ledger().entries().size(), 0U);
+  ASSERT_GT(driver.model().ledger().size(), 0U);
   const std::uint64_t generation = driver.model().generation();
 
   driver.model().reset();
   EXPECT_EQ(driver.model().generation(), generation + 1);
-  EXPECT_TRUE(driver.model().ledger().entries().empty());
+  EXPECT_TRUE(driver.model().ledger().empty());
   EXPECT_EQ(driver.model().counters().requests[0], 0U);
   EXPECT_FALSE(driver.model().payment("o-1").has_value());
   EXPECT_TRUE(driver.model().faults().faults().empty());
@@ -92,7 +92,7 @@ TEST(ChannelModelTest, BadPayRequestsAreAnsweredNotAsserted) {
   EXPECT_EQ(driver.send(pay("o", 0)).answer.code, AnswerCode::invalid_request);
   EXPECT_EQ(driver.send(pay("o", -5)).answer.code, AnswerCode::invalid_request);
   EXPECT_EQ(driver.send(query("nope")).answer.code, AnswerCode::not_found);
-  EXPECT_TRUE(driver.model().ledger().entries().empty());
+  EXPECT_TRUE(driver.model().ledger().empty());
 }
 
 TEST(ChannelModelTest, OutcomesFollowTheirProbabilitiesAndAbandonedOrdersExpire) {
@@ -114,7 +114,7 @@ TEST(ChannelModelTest, OutcomesFollowTheirProbabilitiesAndAbandonedOrdersExpire)
                 ledger.count(LedgerEvent::closed),
             10'000U)
       << "every order ends in exactly one final state";
-  for (const LedgerEntry& e : ledger.entries()) {
+  for (const LedgerEntry& e : driver.model().ledger_entries()) {
     if (e.event == LedgerEvent::closed) {
       EXPECT_EQ(e.at_ns % from_s(600), 0);
     }
@@ -211,7 +211,7 @@ TEST(ChannelModelTest, SameSeedSameLedgerOtherSeedOtherLedger) {
     }
     driver.run_until_idle();
     std::vector<std::string> lines;
-    for (const LedgerEntry& e : driver.model().ledger().entries()) {
+    for (const LedgerEntry& e : driver.model().ledger_entries()) {
       lines.push_back(std::to_string(e.at_ns) + " " + std::string(to_string(e.event)) + " " +
                       e.order_id);
     }

@@ -99,7 +99,7 @@ TEST(FaultModelTest, OutageRejectsBeforeTheChannelSeesTheRequest) {
   const Decision d = driver.send(pay("o"));
   EXPECT_EQ(d.delivery, Delivery::http_5xx);
   EXPECT_EQ(d.answer.code, AnswerCode::system_error);
-  EXPECT_TRUE(driver.model().ledger().entries().empty()) << "no order was created";
+  EXPECT_TRUE(driver.model().ledger().empty()) << "no order was created";
 }
 
 TEST(FaultModelTest, AnswerLostStillChargesThePayment) {
@@ -134,7 +134,7 @@ TEST(FaultModelTest, TooManyRequestsCarriesRetryAfter) {
   const Decision d = driver.send(pay("o"));
   EXPECT_EQ(d.delivery, Delivery::too_many_requests);
   EXPECT_EQ(d.retry_after_ns, from_s(2));
-  EXPECT_TRUE(driver.model().ledger().entries().empty());
+  EXPECT_TRUE(driver.model().ledger().empty());
 }
 
 TEST(FaultModelTest, LatencyBrownoutAndLateAnswer) {
@@ -196,7 +196,7 @@ TEST(FaultModelTest, SystemErrorProcessesNothing) {
   ModelDriver driver(simple_wallet());
   (void)driver.model().faults().add(fault(FaultKind::system_error));
   EXPECT_EQ(driver.send(pay("o")).answer.code, AnswerCode::system_error);
-  EXPECT_TRUE(driver.model().ledger().entries().empty());
+  EXPECT_TRUE(driver.model().ledger().empty());
 }
 
 }  // namespace

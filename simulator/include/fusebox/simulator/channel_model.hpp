@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,7 +111,13 @@ class ChannelModel {
   [[nodiscard]] std::uint64_t generation() const { return generation_; }
 
   [[nodiscard]] FaultTable& faults() { return faults_; }
+  // The ground-truth ledger: counts and marks; ledger_entry() reads a mark as an entry.
   [[nodiscard]] const Ledger& ledger() const { return ledger_; }
+  [[nodiscard]] LedgerEntry ledger_entry(const LedgerMark& mark) const;
+  // Entries with at_ns in [from_ns, to_ns), optionally of one order only, in ledger order.
+  [[nodiscard]] std::vector<LedgerEntry> ledger_entries(
+      TimeNs from_ns = std::numeric_limits<TimeNs>::min(),
+      TimeNs to_ns = std::numeric_limits<TimeNs>::max(), std::string_view order_id = {}) const;
   [[nodiscard]] const ChannelCounters& counters() const { return counters_; }
   [[nodiscard]] const ChannelModelConfig& config() const { return config_; }
   [[nodiscard]] std::optional<PaymentView> payment(std::string_view order_id) const;
@@ -154,7 +161,9 @@ class ChannelModel {
   void settle_payment(TimeNs now_ns, std::size_t order, Effects& effects);
   void expire(TimeNs now_ns, std::size_t order);
   void complete_refund(TimeNs now_ns, std::size_t refund, Effects& effects);
-  void record(TimeNs now_ns, LedgerEvent event, const Order& order, const Refund* refund = nullptr);
+  static constexpr std::size_t kNoRefund = SIZE_MAX;
+  // A ledger mark for orders_[order] (and refunds_[refund]).
+  void record(TimeNs now_ns, LedgerEvent event, std::size_t order, std::size_t refund = kNoRefund);
 
   // Notification engine (notifier.cpp).
   void notify(TimeNs now_ns, NotificationKind kind, std::size_t index, Effects& effects);
