@@ -418,8 +418,8 @@ void GatewayCore::pay(TimeNs now, RequestId request, const PayRequest& body, Eff
   payment.requested_channel = body.channel;
   entry->seq = s.next_seq++;
   PaymentEntry& ref = *entry;
-  s.payment_by_id.emplace(payment.payment_id, &ref);
-  s.payment_by_merchant_id.emplace(payment.merchant_order_id, &ref);
+  s.payment_by_id.emplace(&ref);
+  s.payment_by_merchant_id.emplace(&ref);
   s.payments.emplace_hint(s.payments.end(), ref.seq, std::move(entry));
   // The row itself is saved once routing has decided (sent somewhere, or failed).
   s.store.append(Transition{payment.payment_id, false, "", "PROCESSING", now, "created"});
@@ -499,8 +499,8 @@ void GatewayCore::refund(TimeNs now, RequestId request, const RefundRequest& bod
   payment.refunding_minor += refund.amount_minor;
   payment.updated_ns = now;
   RefundEntry& ref = *entry;
-  s.refund_by_id.emplace(refund.refund_id, &ref);
-  s.refund_by_merchant_id.emplace(refund.merchant_refund_id, &ref);
+  s.refund_by_id.emplace(&ref);
+  s.refund_by_merchant_id.emplace(&ref);
   s.refunds.emplace_hint(s.refunds.end(), ref.seq, std::move(entry));
   s.mark_refund(ref);
   s.store.save(payment);

@@ -32,8 +32,10 @@ class OrderIndex {
       shard.reserve(orders / kShards + 1);
   }
 
-  // False (and nothing changes) when `id` is indexed already.
-  bool emplace(std::string_view id, Entry* entry) {
+  // Indexes `entry` under its own id; false (and nothing changes) when that id is indexed
+  // already.
+  bool emplace(Entry* entry) {
+    const std::string_view id = KeyOf{}(entry);
     return shard_of(id).insert(id, entry, KeyOf{});
   }
 

@@ -31,8 +31,8 @@ PaymentEntry& GatewayCore::State::adopt_payment(Payment payment) {
   entry->seq = next_seq++;
   next_payment = next_after(entry->payment.payment_id, next_payment);
   PaymentEntry& adopted = *entry;
-  payment_by_id.emplace(adopted.payment.payment_id, &adopted);
-  payment_by_merchant_id.emplace(adopted.payment.merchant_order_id, &adopted);
+  payment_by_id.emplace(&adopted);
+  payment_by_merchant_id.emplace(&adopted);
   payments.emplace_hint(payments.end(), adopted.seq, std::move(entry));
   return adopted;
 }
@@ -45,8 +45,8 @@ RefundEntry& GatewayCore::State::adopt_refund(Refund refund, std::string channel
   entry->judge_index = UINT64_MAX;  // judged as it was created or recovered, not again
   next_refund = next_after(entry->refund.refund_id, next_refund);
   RefundEntry& adopted = *entry;
-  refund_by_id.emplace(adopted.refund.refund_id, &adopted);
-  refund_by_merchant_id.emplace(adopted.refund.merchant_refund_id, &adopted);
+  refund_by_id.emplace(&adopted);
+  refund_by_merchant_id.emplace(&adopted);
   refunds.emplace_hint(refunds.end(), adopted.seq, std::move(entry));
   return adopted;
 }

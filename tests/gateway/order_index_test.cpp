@@ -25,8 +25,8 @@ TEST(OrderIndex, FindsWhatWasIndexedAndNothingElse) {
   Index index;
   Entry a{"P000000000001", 1};
   Entry b{"P000000000002", 2};
-  EXPECT_TRUE(index.emplace("P000000000001", &a));
-  EXPECT_TRUE(index.emplace("P000000000002", &b));
+  EXPECT_TRUE(index.emplace(&a));
+  EXPECT_TRUE(index.emplace(&b));
   EXPECT_EQ(index.find("P000000000001"), &a);
   EXPECT_EQ(&index.at("P000000000002"), &b);
   EXPECT_TRUE(index.contains("P000000000002"));
@@ -38,8 +38,8 @@ TEST(OrderIndex, AnIdAlreadyIndexedKeepsItsFirstEntry) {
   Index index;
   Entry first{"m-1", 1};
   Entry second{"m-1", 2};
-  EXPECT_TRUE(index.emplace("m-1", &first));
-  EXPECT_FALSE(index.emplace("m-1", &second));
+  EXPECT_TRUE(index.emplace(&first));
+  EXPECT_FALSE(index.emplace(&second));
   EXPECT_EQ(index.find("m-1"), &first);
 }
 
@@ -62,7 +62,7 @@ TEST(OrderIndex, ManyIdsAcrossEveryShardStayFindable) {
     std::vector<Entry> entries(kIds);
     for (std::size_t i = 0; i < kIds; ++i) {
       entries[i] = Entry{"order-" + std::to_string(i), static_cast<int>(i)};
-      ASSERT_TRUE(index.emplace(entries[i].id, &entries[i])) << i;
+      ASSERT_TRUE(index.emplace(&entries[i])) << i;
     }
     for (std::size_t i = 0; i < kIds; ++i) {
       const Entry* found = index.find("order-" + std::to_string(i));
@@ -80,7 +80,7 @@ TEST(OrderIndex, ErasedIdsAreGoneAndTheRestStay) {
   std::vector<Entry> entries(kIds);
   for (std::size_t i = 0; i < kIds; ++i) {
     entries[i] = Entry{"P" + std::to_string(i), static_cast<int>(i)};
-    ASSERT_TRUE(index.emplace(entries[i].id, &entries[i]));
+    ASSERT_TRUE(index.emplace(&entries[i]));
   }
   for (std::size_t i = 0; i < kIds; i += 3)
     index.erase(entries[i].id);
