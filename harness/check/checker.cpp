@@ -53,49 +53,26 @@ std::span<const std::uint32_t> GroupIndex::group(std::size_t g) const {
   return std::span<const std::uint32_t>(members_).subspan(starts_[g], starts_[g + 1] - starts_[g]);
 }
 
-namespace {
-constexpr std::uint64_t kFreeSlot = UINT32_MAX;
-constexpr std::uint64_t kTagMask = 0xFFFF'FFFF'0000'0000ULL;
-std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
-std::uint32_t group_in(std::uint64_t entry) { return static_cast<std::uint32_t>(entry); }
-}  // namespace
-
 void GroupIndex::make_table(std::size_t max_keys) {
-  // At most half full, so probe runs stay short.
-  std::size_t size = 16;
-  while (size < 2 * max_keys)
-    size *= 2;
-  slots_.assign(size, kFreeSlot);
+  groups_ = FlatIndex();
+  groups_.reserve(max_keys);
   keys_.clear();
   keys_.reserve(max_keys);
 }
 
-std::size_t GroupIndex::slot_of(std::string_view key, std::uint64_t hash) const {
-  const std::size_t mask = slots_.size() - 1;
-  const std::uint64_t tag = hash & kTagMask;
-  for (std::size_t slot = static_cast<std::size_t>(hash) & mask;; slot = (slot + 1) & mask) {
-    const std::uint64_t entry = slots_[slot];
-    if (entry == kFreeSlot) return slot;
-    if ((entry & kTagMask) == tag && keys_[group_in(entry)] == key) return slot;
-  }
-}
-
 std::uint32_t GroupIndex::intern(std::string_view key) {
   if (key.empty()) return kNone;
-  const std::uint64_t hash = hash_of(key);
-  const std::size_t slot = slot_of(key, hash);
-  if (slots_[slot] == kFreeSlot) {
-    slots_[slot] = (hash & kTagMask) | keys_.size();
-    keys_.push_back(key);
-  }
-  return group_in(slots_[slot]);
+  const auto next = static_cast<std::uint32_t>(keys_.size());
+  const auto [group, added] = groups_.emplace(key, next, key_of());
+  if (added) keys_.push_back(key);
+  return group;
 }
 
 std::span<const std::uint32_t> GroupIndex::find(std::string_view key) const {
-  if (slots_.empty() || key.empty()) return {};
-  const std::uint64_t entry = slots_[slot_of(key, hash_of(key))];
-  if (entry == kFreeSlot) return {};
-  return group(group_in(entry));
+  if (key.empty()) return {};
+  const std::uint32_t group_id = groups_.find(key, key_of());
+  if (group_id == kNone) return {};
+  return group(group_id);
 }
 
 Books::Books(const CheckInput& input) : in(input) {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/common/flat_index.hpp"
 #include "fusebox/harness/checker.hpp"
 
 namespace fusebox::harness::detail {
@@ -47,9 +48,9 @@ inline constexpr std::array<std::string_view, 6> kDifferenceNames{
 [[nodiscard]] std::string_view name_of(Invariant invariant);
 [[nodiscard]] std::string_view name_of(Difference difference);
 
-// Groups the positions of a vector's elements by a string key, built in one pass: an
-// open-addressing table from key to a dense group id, then the positions laid out group by
-// group (ascending within a group). Flat arrays rather than a node-based map: at millions of
+// Groups the positions of a vector's elements by a string key, built in one pass: a
+// FlatIndex from key to a dense group id, then the positions laid out group by group
+// (ascending within a group). Flat arrays rather than a node-based map: at millions of
 // orders, lookups are the checker's whole cost. Keys are views into the indexed vector, which
 // must outlive the index. Empty keys are left out. Nothing here is iterated in hash order.
 class GroupIndex {
@@ -71,15 +72,15 @@ class GroupIndex {
   [[nodiscard]] std::span<const std::uint32_t> group(std::size_t group) const;
 
  private:
-  static constexpr std::uint32_t kNone = UINT32_MAX;
+  static constexpr std::uint32_t kNone = FlatIndex::none;
   void make_table(std::size_t max_keys);
   std::uint32_t intern(std::string_view key);  // its group id, kNone for the empty key
-  [[nodiscard]] std::size_t slot_of(std::string_view key, std::uint64_t hash) const;
   void lay_out(const std::vector<std::uint32_t>& group_of);
+  [[nodiscard]] auto key_of() const {
+    return [this](std::uint32_t group) { return keys_[group]; };
+  }
 
-  // Per slot, the key's hash in the high half and its group id in the low half (kNone when
-  // free), so a probe rarely touches the key itself. Size a power of two.
-  std::vector<std::uint64_t> slots_;
+  FlatIndex groups_;                    // key -> group id, the key read from keys_
   std::vector<std::string_view> keys_;  // by group id, in first-seen order
   std::vector<std::uint32_t> starts_;   // group g is members_[starts_[g], starts_[g+1])
   std::vector<std::uint32_t> members_;

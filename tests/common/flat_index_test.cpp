@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -43,6 +44,23 @@ TEST(FlatIndexTest, FindsWhatWasInsertedAndRefusesADuplicate) {
   EXPECT_EQ(t.find("b"), 1U);
   EXPECT_EQ(t.find("c"), FlatIndex::none);
   EXPECT_EQ(t.index.size(), 2U);
+}
+
+// emplace() is how an interner uses the index: the row is only added once the key proved new,
+// so key_of() is never asked about the value being offered.
+TEST(FlatIndexTest, EmplaceAnswersTheRowAlreadyIndexedOrTakesTheNewOne) {
+  Table t;
+  for (const std::string key : {"a", "b", "a", "c", "b"}) {
+    const auto next = static_cast<std::uint32_t>(t.keys.size());
+    const auto [row, added] = t.index.emplace(key, next, t.key_of());
+    if (added) t.keys.push_back(key);
+    EXPECT_EQ(added, row == next) << key;
+  }
+  EXPECT_EQ(t.keys, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(t.index.emplace("b", 7, t.key_of()), std::make_pair(std::uint32_t{1}, false));
+  EXPECT_EQ(t.find("c"), 2U);
+  EXPECT_THROW((void)t.index.emplace("d", FlatIndex::none, t.key_of()), std::invalid_argument);
+  EXPECT_EQ(t.index.size(), 3U);
 }
 
 TEST(FlatIndexTest, GrowsPastItsFirstSizeKeepingEveryKey) {

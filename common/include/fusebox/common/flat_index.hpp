@@ -19,6 +19,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fusebox {
@@ -42,18 +43,25 @@ class FlatIndexOf {
     return size_ == 0 ? None : slots_[slot_of(key, hash_of(key), key_of)].value;
   }
 
-  // Indexes `key` -> `value`; false, changing nothing, when `key` is indexed already. Throws
-  // std::invalid_argument for None.
+  // Indexes `key` -> `value` unless `key` is indexed already: {the value now under `key`,
+  // whether it is `value`, just added}. One probe for both. `key_of(value)` is not asked
+  // here, so the row may be added to the table after. Throws std::invalid_argument for None.
   template <class KeyOf>
-  bool insert(std::string_view key, Value value, const KeyOf& key_of) {
+  std::pair<Value, bool> emplace(std::string_view key, Value value, const KeyOf& key_of) {
     if (value == None) throw std::invalid_argument("flat index: the 'not found' value is stored");
     if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.empty() ? 16 : slots_.size() * 2);
     const std::uint32_t hash = hash_of(key);
     const std::size_t at = slot_of(key, hash, key_of);
-    if (slots_[at].hash != 0) return false;
+    if (slots_[at].hash != 0) return {slots_[at].value, false};
     slots_[at] = Slot{value, hash};
     ++size_;
-    return true;
+    return {value, true};
+  }
+
+  // emplace() for a key known to be new: false, changing nothing, when it is indexed already.
+  template <class KeyOf>
+  bool insert(std::string_view key, Value value, const KeyOf& key_of) {
+    return emplace(key, value, key_of).second;
   }
 
   // Forgets `key`; false when it was not indexed. `key_of` must still answer for its value.
