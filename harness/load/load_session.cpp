@@ -318,6 +318,18 @@ bool LoadSession::next_fetch(PendingRequest& out) {
   return true;
 }
 
+void LoadSession::handle_fetched(const PendingRequest& fetch, const PaymentShown& payment) {
+  ParsedAnswer parsed;
+  parsed.payment_id = payment.payment_id;
+  parsed.merchant_order_id = payment.merchant_order_id;
+  parsed.channel = payment.channel;
+  parsed.status = payment.status;
+  parsed.amount = payment.amount;
+  if (parsed.has_payment()) {
+    impl_->note_payment(fetch.merchant_order_id, parsed, fetch.channel, fetch.amount);
+  }
+}
+
 LoadSession::Departure LoadSession::depart(const PendingRequest& pending, TimeNs now_ns,
                                            TimeNs timeout_ns) {
   if (now_ns >= pending.planned.at_ns + timeout_ns) {

@@ -69,7 +69,7 @@ class SimWorld final : public gateway::RouteContext {
   // A merchant request: it reaches the gateway one hop later, and `done` runs when the
   // answer is back, one hop after the gateway gave it.
   void merchant_call(net::HttpRequestIn in, Done done);
-  // A request answered at once, in process (the operator API, final status reads). Throws
+  // A request answered at once, in process (the operator API). Throws
   // std::logic_error if the route did not answer synchronously.
   [[nodiscard]] net::HttpResponseOut call_now(net::HttpRequestIn in);
   [[nodiscard]] SimChannel* channel(std::string_view name);

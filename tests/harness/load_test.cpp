@@ -4,9 +4,15 @@
 #include "fusebox/harness/load.hpp"
 
 #include <cmath>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "fusebox/harness/load_session.hpp"
 
 #include "load_internal.hpp"
 
@@ -351,6 +357,47 @@ TEST(LoadBodies, PayAndRefund) {
             R"({"merchant_order_id":"x-2","amount":1,"currency":"CNY","method":"bank"})");
   EXPECT_EQ(refund_body("p", "x-r1", 7),
             R"({"payment_id":"p","merchant_refund_id":"x-r1","amount":7})");
+}
+
+// Sim mode reads the final statuses from the core in place (handle_fetched), the live
+// generator over GET /v1/payments/{id} (handle): both must leave the same mark in the
+// checker's books, the fetched status last.
+TEST(LoadSession, AFinalFetchReadInPlaceCountsAsTheSameGetAnswered) {
+  const LoadSpec load = spec_of({constant(0, 10, 1)}, kUniform);
+  PendingRequest fetch;
+  fetch.kind = PendingRequest::Kind::final_fetch;
+  fetch.planned.op = Op::query;
+  fetch.merchant_order_id = "m-1";
+  fetch.payment_id = "p-1";
+  fetch.amount = 500;
+  fetch.get = true;
+  const auto seen_after = [&](const std::function<void(LoadSession&)>& feed) {
+    Recorder recorder({"wallet-a"}, {}, 10, 5);
+    recorder.on_order_status("m-1", "p-1", 500, "PROCESSING");  // what the pay answered
+    LoadSession session(
+        load, 1, "t", recorder, [](PendingRequest) {}, [] { return TimeNs{0}; });
+    feed(session);
+    return recorder.seen_source().find("m-1");
+  };
+  const auto over_http = seen_after([&](LoadSession& session) {
+    ExchangeResult answer;
+    answer.status = 200;
+    answer.body = R"({"payment_id":"p-1","merchant_order_id":"m-1","amount":500,)"
+                  R"("currency":"CNY","status":"SUCCEEDED","channel":"wallet-a"})";
+    EXPECT_EQ(session.handle(fetch, 0, answer), std::nullopt);
+  });
+  const auto in_place = seen_after([&](LoadSession& session) {
+    session.handle_fetched(fetch, {"p-1", "m-1", "wallet-a", "SUCCEEDED", 500});
+  });
+  ASSERT_TRUE(over_http.has_value());
+  ASSERT_TRUE(in_place.has_value());
+  EXPECT_EQ(in_place->last_status, "SUCCEEDED");
+  EXPECT_EQ(in_place->first_final_status, "SUCCEEDED");
+  EXPECT_EQ(in_place->status_count, 2U);
+  EXPECT_EQ(in_place->payment_ids, (std::vector<std::string>{"p-1"}));
+  EXPECT_EQ(in_place->last_status, over_http->last_status);
+  EXPECT_EQ(in_place->status_count, over_http->status_count);
+  EXPECT_EQ(in_place->amount, over_http->amount);
 }
 
 }  // namespace

@@ -42,6 +42,13 @@ struct PendingRequest {
   bool get = false;                 // GET (a query), else POST
 };
 
+// A payment as GET /v1/payments/{id} shows it, for a driver that reads it in process
+// (sim mode's final fetch) instead of over the merchant API. Views valid for the call.
+struct PaymentShown {
+  std::string_view payment_id, merchant_order_id, channel, status;
+  std::int64_t amount = 0;
+};
+
 // The merchant API call a request becomes (docs/GATEWAY.md).
 struct MerchantCall {
   bool get = false;
@@ -79,6 +86,8 @@ class LoadSession {
                                 const ExchangeResult& result);
   // After the run: a GET for every payment id seen, a slice at a time; false when done.
   [[nodiscard]] bool next_fetch(PendingRequest& out);
+  // A final fetch answered in process: what handle() makes of that GET's 200 answer.
+  void handle_fetched(const PendingRequest& fetch, const PaymentShown& payment);
   [[nodiscard]] bool fetch_left() const;  // next_fetch would give one
   void restart_fetches();
 
