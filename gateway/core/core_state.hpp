@@ -10,10 +10,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "fusebox/common/bloom_filter.hpp"
 #include "fusebox/gateway/gateway_core.hpp"
 
 #include "order_index.hpp"
@@ -133,7 +135,23 @@ struct GatewayCore::State {
     bool is_refund = false;
   };
   std::deque<Retiring> retiring;  // in due order: every due is now + the same retention
-  std::uint64_t evicted = 0;      // orders that left memory; until one has, no store reads
+  std::uint64_t evicted = 0;      // orders that left memory
+  // The ids and merchant ids of every order that left memory: an order memory does not
+  // hold is looked for in the store only when this says "maybe", so a new order's
+  // idempotency check (and an unknown id's lookup) costs no store read. About 12 bits per
+  // order that left; a false "maybe" (under 1%) costs one read that finds nothing.
+  enum class IdKind : std::uint64_t { payment = 1, merchant_order, refund, merchant_refund };
+  BloomFilter departed;
+  mutable std::uint64_t store_reads = 0;  // lookups that went to the store (Residency)
+  // Whether an order memory does not hold may be in the store; counts the read that follows.
+  [[nodiscard]] bool must_read_store(IdKind kind, std::string_view id) const {
+    if (departed.empty() ||
+        !departed.may_contain(BloomFilter::hash_of(id, static_cast<std::uint64_t>(kind)))) {
+      return false;
+    }
+    ++store_reads;
+    return true;
+  }
 
   PaymentEntry& adopt_payment(Payment payment);
   RefundEntry& adopt_refund(Refund refund, std::string channel);

@@ -581,13 +581,13 @@ const Payment* GatewayCore::find_payment(std::string_view payment_id) const {
 // A view reads an order that left memory from the store, without taking it back in.
 std::optional<Payment> GatewayCore::payment_for_merchant(std::string_view payment_id) const {
   if (const Payment* mine = find_payment(payment_id)) return state_->shown_to_merchant(*mine);
-  if (state_->evicted == 0) return std::nullopt;
+  if (!state_->must_read_store(State::IdKind::payment, payment_id)) return std::nullopt;
   return state_->store.find_payment(std::string(payment_id));
 }
 
 std::optional<Refund> GatewayCore::find_refund(std::string_view refund_id) const {
   if (const RefundEntry* entry = state_->refund_by_id.find(refund_id)) return entry->refund;
-  if (state_->evicted == 0) return std::nullopt;
+  if (!state_->must_read_store(State::IdKind::refund, refund_id)) return std::nullopt;
   return state_->store.find_refund(std::string(refund_id));
 }
 
@@ -647,8 +647,9 @@ const std::vector<ChannelBreakerEvent>& GatewayCore::breaker_events() const {
 const GatewayConfig& GatewayCore::config() const { return state_->config; }
 
 Residency GatewayCore::residency() const {
-  return Residency{state_->payments.size(), state_->refunds.size(), state_->evicted,
-                   state_->retiring.size()};
+  return Residency{state_->payments.size(), state_->refunds.size(),
+                   state_->evicted,         state_->retiring.size(),
+                   state_->store_reads,     state_->departed.memory_bytes()};
 }
 
 // Once an order has left memory the store is the whole list (every change is handed to it

@@ -61,20 +61,20 @@ PaymentEntry* GatewayCore::State::read_back(TimeNs now, std::optional<Payment> s
 
 PaymentEntry* GatewayCore::State::payment(TimeNs now, std::string_view id) {
   if (PaymentEntry* resident = payment_by_id.find(id)) return resident;
-  if (evicted == 0) return nullptr;
+  if (!must_read_store(IdKind::payment, id)) return nullptr;
   return read_back(now, store.find_payment(std::string(id)));
 }
 
 PaymentEntry* GatewayCore::State::payment_by_merchant(TimeNs now, const std::string& merchant_id) {
   if (PaymentEntry* resident = payment_by_merchant_id.find(merchant_id)) return resident;
-  if (evicted == 0) return nullptr;
+  if (!must_read_store(IdKind::merchant_order, merchant_id)) return nullptr;
   return read_back(now, store.find_payment_by_merchant_id(merchant_id));
 }
 
 // A refund read back brings its payment too, for the channel it went to.
 RefundEntry* GatewayCore::State::refund(TimeNs now, std::string_view id) {
   if (RefundEntry* resident = refund_by_id.find(id)) return resident;
-  if (evicted == 0) return nullptr;
+  if (!must_read_store(IdKind::refund, id)) return nullptr;
   std::optional<Refund> stored = store.find_refund(std::string(id));
   if (!stored) return nullptr;
   const PaymentEntry* parent = payment(now, stored->payment_id);
@@ -86,7 +86,7 @@ RefundEntry* GatewayCore::State::refund(TimeNs now, std::string_view id) {
 
 RefundEntry* GatewayCore::State::refund_by_merchant(TimeNs now, const std::string& merchant_id) {
   if (RefundEntry* resident = refund_by_merchant_id.find(merchant_id)) return resident;
-  if (evicted == 0) return nullptr;
+  if (!must_read_store(IdKind::merchant_refund, merchant_id)) return nullptr;
   std::optional<Refund> stored = store.find_refund_by_merchant_id(merchant_id);
   if (!stored) return nullptr;
   return refund(now, stored->refund_id);
@@ -165,10 +165,16 @@ void GatewayCore::State::evict_retired(TimeNs now) {
       continue;
     }
     if (payment_entry != nullptr) {
+      departed.add(BloomFilter::hash_of(item.id, static_cast<std::uint64_t>(IdKind::payment)));
+      departed.add(BloomFilter::hash_of(payment_entry->payment.merchant_order_id,
+                                        static_cast<std::uint64_t>(IdKind::merchant_order)));
       payment_by_merchant_id.erase(payment_entry->payment.merchant_order_id);
       payment_by_id.erase(item.id);
       payments.erase(payment_entry->seq);
     } else {
+      departed.add(BloomFilter::hash_of(item.id, static_cast<std::uint64_t>(IdKind::refund)));
+      departed.add(BloomFilter::hash_of(refund_entry->refund.merchant_refund_id,
+                                        static_cast<std::uint64_t>(IdKind::merchant_refund)));
       refund_by_merchant_id.erase(refund_entry->refund.merchant_refund_id);
       refund_by_id.erase(item.id);
       refunds.erase(refund_entry->seq);

@@ -131,6 +131,10 @@ void refund_rates(std::ostringstream& out, RouteContext& context) {
   header(out, "fusebox_gateway_orders_evicted_total", "counter",
          "Final orders that left memory for the store (read back when asked for).");
   out << "fusebox_gateway_orders_evicted_total " << residency.evicted << '\n';
+  header(out, "fusebox_gateway_order_store_reads_total", "counter",
+         "Lookups of an order not in memory that went to the store: only ids that may have "
+         "left memory do.");
+  out << "fusebox_gateway_order_store_reads_total " << residency.store_reads << '\n';
 }
 
 void store(std::ostringstream& out, RouteContext& context) {

@@ -3,6 +3,7 @@
 // every path that asks for it (a repeat pay or refund, a GET, a late notification, a refund
 // of an old payment, reconciliation, the lists) reads it back from the store.
 #include <filesystem>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -132,6 +133,33 @@ TEST_F(ResidencyTest, AFinalPaymentLeavesAfterItsRetentionAndEveryPathReadsItBac
   // New payments after orders have left get new ids, never an old one again.
   const std::string next = paid("m-2");
   EXPECT_GT(next, id);
+}
+
+// Only ids that left memory send a lookup to the store: new merchant order ids (every pay's
+// idempotency check) and unknown ids are answered from the filter of departed ids.
+TEST_F(ResidencyTest, OnlyIdsThatLeftMemoryAreLookedForInTheStore) {
+  make(10 * kS);
+  const std::string id = paid("m-1");
+  const std::string refunded = paid("m-2");
+  ASSERT_TRUE(refund(refunded, "r-1", 500));
+  advance_by(11 * kS);
+  ASSERT_FALSE(in_memory(id));
+  ASSERT_EQ(core_->residency().store_reads, 0u);
+  ASSERT_GT(core_->residency().departed_filter_bytes, 0u);
+
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_FALSE(paid("fresh-" + std::to_string(i)).empty()) << "a new order goes to its channel";
+  EXPECT_FALSE(core_->payment_for_merchant("P999999999999"));
+  EXPECT_FALSE(core_->find_refund("R999999999999"));
+  EXPECT_FALSE(refund("P999999999999", "r-unknown", 1));
+  // A false "maybe" is allowed (about one in 200 per id), a read for each new id is not.
+  EXPECT_LE(core_->residency().store_reads, 20u);
+
+  const std::uint64_t before = core_->residency().store_reads;
+  EXPECT_FALSE(pay("m-1"));  // the repeat is answered from the store
+  ASSERT_EQ(effects_.replies.size(), 1u);
+  EXPECT_EQ(effects_.replies[0].payment->payment_id, id);
+  EXPECT_EQ(core_->residency().store_reads, before + 1);
 }
 
 TEST_F(ResidencyTest, RefundsOfAPaymentThatLeftKeepTheirBoundsAndIdempotency) {

@@ -132,6 +132,10 @@ struct Residency {
   std::uint64_t refunds = 0;
   std::uint64_t evicted = 0;
   std::uint64_t retiring = 0;  // final orders waiting for their retention to pass
+  // Lookups of an order memory did not hold that went to the store: only ids that may have
+  // left memory do (the filter of departed ids; a new order's idempotency check does not).
+  std::uint64_t store_reads = 0;
+  std::uint64_t departed_filter_bytes = 0;  // that filter's size
 };
 
 struct ChannelView {
