@@ -141,8 +141,8 @@ struct GatewayCore::State {
   // idempotency check (and an unknown id's lookup) costs no store read. About 12 bits per
   // order that left; a false "maybe" (under 1%) costs one read that finds nothing.
   enum class IdKind : std::uint64_t { payment = 1, merchant_order, refund, merchant_refund };
-  BloomFilter departed;
-  mutable std::uint64_t store_reads = 0;  // lookups that went to the store (Residency)
+  BloomFilter departed{std::size_t{1} << 16};  // 96 KiB before it first grows
+  mutable std::uint64_t store_reads = 0;       // lookups that went to the store (Residency)
   // Whether an order memory does not hold may be in the store; counts the read that follows.
   [[nodiscard]] bool must_read_store(IdKind kind, std::string_view id) const {
     if (departed.empty() ||

@@ -10,7 +10,7 @@
 // bits per key added (nothing is ever removed) and the false positives grow only with the
 // number of stages, a log of the keys added.
 //
-// Header-only; bench/flat_index_bench.cpp measures it.
+// Header-only; bench/departed_filter_bench.cpp measures it.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
