@@ -219,7 +219,10 @@ LiveGatewayOptions load_gateway_options(const std::filesystem::path& path) {
     }
   }
   if (auto n = root.find("notify_tls")) options.notify_tls = parse_notify_tls(*n);
-  if (auto n = root.find("gateway")) options.core = parse_gateway_config(*n);
+  if (auto n = root.find("gateway")) {
+    options.core = parse_gateway_config(*n);
+    if (!options.core.retain_final_ns) options.core.retain_final_ns = kLiveRetainFinalNs;
+  }
   if (auto n = root.find("role")) {
     options.core.role = *parse_role(n->as_enum({"all", "payments", "refunds"}));
   }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -386,6 +387,27 @@ TEST(LiveGateway, FinalOrdersThatLeftMemoryAreServedFromTheStoreFile) {
            {{"payment_id", id}, {"merchant_refund_id", "leaves-refund-2"}, {"amount", 1000}});
   EXPECT_EQ(over.status, 422) << "1250 paid, 1000 refunded: " << over.body.dump();
   std::filesystem::remove_all(store.parent_path());
+}
+
+// A live gateway's memory follows the orders open, not its uptime: final orders leave after
+// five minutes unless the config file sets retain_final_s.
+TEST(LiveGatewayOptions, FinalOrdersLeaveMemoryAfterFiveMinutesUnlessTheConfigSays) {
+  EXPECT_EQ(LiveGatewayOptions{}.core.retain_final_ns, 300 * kNsPerS);
+  const auto loaded = [](const std::string& text) {
+    const std::filesystem::path path =
+        std::filesystem::path(::testing::TempDir()) / "fusebox-retain-test.json";
+    {
+      std::ofstream out(path);
+      out << text;
+    }
+    const LiveGatewayOptions options = load_gateway_options(path);
+    std::filesystem::remove(path);
+    return options.core.retain_final_ns;
+  };
+  EXPECT_EQ(loaded(R"({"admin_token": "t"})"), 300 * kNsPerS);
+  EXPECT_EQ(loaded(R"({"gateway": {"currencies": ["CNY"]}})"), 300 * kNsPerS);
+  EXPECT_EQ(loaded(R"({"gateway": {"retain_final_s": 5}})"), 5 * kNsPerS);
+  EXPECT_EQ(loaded(R"({"gateway": {"retain_final_s": 2592000}})"), 2'592'000 * kNsPerS);
 }
 
 TEST(LiveGateway, BadInputGetsA4xxNamingTheField) {

@@ -31,6 +31,16 @@ struct ChannelEndpoint {
   std::string merchant_key_pem;        // asymmetric schemes: the gateway's signing key
 };
 
+// A live gateway lets a final order leave its memory this long after its last change unless
+// its config sets "retain_final_s" (GATEWAY.md, "What the core keeps"): what it holds then
+// grows with the orders open and the last five minutes' final ones, not with its uptime.
+inline constexpr TimeNs kLiveRetainFinalNs = 300 * kNsPerS;
+[[nodiscard]] inline GatewayConfig live_core_defaults() {
+  GatewayConfig config;
+  config.retain_final_ns = kLiveRetainFinalNs;
+  return config;
+}
+
 struct LiveGatewayOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: chosen by the OS
@@ -39,7 +49,7 @@ struct LiveGatewayOptions {
   std::filesystem::path store_path = ":memory:";
   std::string simulator_control;  // the control URL the endpoints came from, if any
   std::vector<ChannelEndpoint> endpoints;
-  GatewayConfig core;  // core.role: which services this process runs
+  GatewayConfig core = live_core_defaults();  // core.role: which services this process runs
   // The merchant's signing key per channel: generated at start for asymmetric schemes and
   // registered with the simulator; HMAC channels use the shared secret.
   std::string merchant_id = "fusebox-gateway";
