@@ -3,12 +3,15 @@
 // flush) so a behaviour checked against one holds for the other.
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,74 +21,199 @@
 namespace fusebox::gateway {
 namespace {
 
+// Names with few distinct values (currencies, channels, failure codes) kept once each and
+// referred to by number: a sim run keeps millions of rows that name the same few.
+class NameTable {
+ public:
+  [[nodiscard]] std::uint32_t intern(std::string_view name) {
+    const auto next = static_cast<std::uint32_t>(names_.size());
+    const auto [at, added] = index_.emplace(
+        name, next, [this](std::uint32_t i) -> const std::string& { return names_[i]; });
+    if (added) names_.emplace_back(name);
+    return at;
+  }
+  [[nodiscard]] const std::string& at(std::uint32_t i) const { return names_[i]; }
+
+ private:
+  std::deque<std::string> names_;  // a deque: an interned name never moves
+  FlatIndex index_;
+};
+
+// How a row is kept packed: its ids (every string that is all but unique to the row) back to
+// back in one block, its names by number, and the rest of its fields as they are. ids[0] is
+// the row's id, ids[1] the merchant's id (unique, indexed).
+struct PaymentLayout {
+  using Row = Payment;
+  static constexpr std::array ids{&Payment::payment_id, &Payment::merchant_order_id,
+                                  &Payment::channel_txn_id};
+  static constexpr std::array names{&Payment::currency, &Payment::channel, &Payment::failure_code,
+                                    &Payment::requested_channel};
+  struct Rest {
+    std::int64_t amount_minor, refunded_minor, refunding_minor;
+    TimeNs created_ns, updated_ns;
+    Method method;
+    PaymentStatus status;
+  };
+  static Rest rest_of(const Payment& p) {
+    return {p.amount_minor, p.refunded_minor, p.refunding_minor, p.created_ns,
+            p.updated_ns,   p.method,         p.status};
+  }
+  static void put_rest(const Rest& r, Payment& p) {
+    p.amount_minor = r.amount_minor;
+    p.refunded_minor = r.refunded_minor;
+    p.refunding_minor = r.refunding_minor;
+    p.created_ns = r.created_ns;
+    p.updated_ns = r.updated_ns;
+    p.method = r.method;
+    p.status = r.status;
+  }
+};
+
+struct RefundLayout {
+  using Row = Refund;
+  static constexpr std::array ids{&Refund::refund_id, &Refund::merchant_refund_id,
+                                  &Refund::payment_id};
+  static constexpr std::array names{&Refund::failure_code};
+  struct Rest {
+    std::int64_t amount_minor;
+    TimeNs created_ns, updated_ns;
+    RefundStatus status;
+  };
+  static Rest rest_of(const Refund& r) {
+    return {r.amount_minor, r.created_ns, r.updated_ns, r.status};
+  }
+  static void put_rest(const Rest& rest, Refund& r) {
+    r.amount_minor = rest.amount_minor;
+    r.created_ns = rest.created_ns;
+    r.updated_ns = rest.updated_ns;
+    r.status = rest.status;
+  }
+};
+
 // Rows keyed by id, kept in first-insertion order so loads are deterministic; a second
 // index enforces the merchant's id as unique, as the SQL schema does. Both indexes read
-// their keys from the rows themselves (FlatIndex): a row is kept once.
-template <class Row, std::string Row::*Id, std::string Row::*MerchantId>
+// their keys from the rows themselves (FlatIndex): a row is kept once, and packed (about
+// 130 bytes for a payment where the Payment struct takes 264 and a block of its own).
+template <class Layout>
 class RowTable {
  public:
+  using Row = typename Layout::Row;
+
   // Returns false, changing nothing, when another row already holds the row's merchant id.
   [[nodiscard]] bool upsert(const Row& row) {
-    const std::uint32_t found = by_id_.find(row.*Id, key_of<Id>());
-    if (found != FlatIndex::none && rows_[found].*MerchantId == row.*MerchantId) {
-      rows_[found] = row;  // the common update: its merchant id is its own already
+    const std::string& id = row.*Layout::ids[0];
+    const std::string& merchant_id = row.*Layout::ids[1];
+    const std::uint32_t found = by_id_.find(id, key_of<0>());
+    if (found != FlatIndex::none && key_of<1>()(found) == merchant_id) {
+      pack(row, rows_[found]);  // the common update: its merchant id is its own already
       return true;
     }
-    const std::uint32_t owner = by_merchant_id_.find(row.*MerchantId, key_of<MerchantId>());
+    const std::uint32_t owner = by_merchant_id_.find(merchant_id, key_of<1>());
     if (owner != FlatIndex::none && owner != found) return false;
     if (found == FlatIndex::none) {
       const auto at = static_cast<std::uint32_t>(rows_.size());
-      rows_.push_back(row);
-      by_id_.insert(row.*Id, at, key_of<Id>());
-      by_merchant_id_.insert(row.*MerchantId, at, key_of<MerchantId>());
+      Packed packed;
+      pack(row, packed);  // before the row is added: a row too large to pack changes nothing
+      rows_.push_back(std::move(packed));
+      by_id_.insert(id, at, key_of<0>());
+      by_merchant_id_.insert(merchant_id, at, key_of<1>());
     } else {  // a new merchant id for this row: unindex the old one while the row still has it
-      by_merchant_id_.erase(rows_[found].*MerchantId, key_of<MerchantId>());
-      rows_[found] = row;
-      by_merchant_id_.insert(row.*MerchantId, found, key_of<MerchantId>());
+      by_merchant_id_.erase(key_of<1>()(found), key_of<1>());
+      pack(row, rows_[found]);
+      by_merchant_id_.insert(merchant_id, found, key_of<1>());
     }
     assert(by_id_.size() == rows_.size() && by_merchant_id_.size() == rows_.size());
     return true;
   }
 
-  [[nodiscard]] const Row* find(const std::string& id) const {
-    return at(by_id_.find(id, key_of<Id>()));
+  [[nodiscard]] std::optional<Row> find(std::string_view id) const {
+    return copy_of(by_id_.find(id, key_of<0>()));
   }
 
-  [[nodiscard]] const Row* find_by_merchant_id(const std::string& merchant_id) const {
-    return at(by_merchant_id_.find(merchant_id, key_of<MerchantId>()));
+  [[nodiscard]] std::optional<Row> find_by_merchant_id(std::string_view merchant_id) const {
+    return copy_of(by_merchant_id_.find(merchant_id, key_of<1>()));
   }
 
   // Creation order: created_ns, ties broken by first insertion (a stable sort of the
-  // positions keeps it; the rows themselves are not copied).
+  // positions keeps it). Each row is unpacked into one reused Row.
   void visit_in_creation_order(const std::function<void(const Row&)>& visit) const {
-    std::vector<std::size_t> order(rows_.size());
+    std::vector<std::uint32_t> order(rows_.size());
     for (std::size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
-      return rows_[a].created_ns < rows_[b].created_ns;
+      order[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+      return rows_[a].rest.created_ns < rows_[b].rest.created_ns;
     });
-    for (const std::size_t i : order)
-      visit(rows_[i]);
+    Row row;
+    for (const std::uint32_t i : order) {
+      unpack(rows_[i], row);
+      visit(row);
+    }
   }
 
  private:
-  template <std::string Row::*Key>
-  [[nodiscard]] auto key_of() const {
-    return [this](std::uint32_t i) -> const std::string& { return rows_[i].*Key; };
-  }
-  [[nodiscard]] const Row* at(std::uint32_t i) const {
-    return i == FlatIndex::none ? nullptr : &rows_[i];
+  static constexpr std::size_t kIds = Layout::ids.size();
+  struct Packed {
+    std::unique_ptr<char[]> ids;  // the ids back to back, no separators
+    std::array<std::uint32_t, kIds> id_ends{};
+    std::array<std::uint32_t, Layout::names.size()> names{};
+    typename Layout::Rest rest{};
+
+    [[nodiscard]] std::string_view id(std::size_t k) const {
+      const std::uint32_t from = k == 0 ? 0 : id_ends[k - 1];
+      return {ids.get() + from, id_ends[k] - from};
+    }
+  };
+
+  void pack(const Row& row, Packed& packed) {
+    std::array<std::uint32_t, kIds> ends{};
+    std::size_t size = 0;
+    for (std::size_t k = 0; k < kIds; ++k) {
+      size += (row.*Layout::ids[k]).size();
+      if (size > UINT32_MAX) throw StoreError("memory store: a row's ids exceed 4 GiB");
+      ends[k] = static_cast<std::uint32_t>(size);
+    }
+    bool same = packed.ids != nullptr && ends == packed.id_ends;
+    for (std::size_t k = 0; same && k < kIds; ++k)
+      same = packed.id(k) == row.*Layout::ids[k];
+    if (!same) {
+      auto block = std::make_unique_for_overwrite<char[]>(size);
+      for (std::size_t k = 0; k < kIds; ++k) {
+        const std::string& id = row.*Layout::ids[k];
+        std::copy(id.begin(), id.end(), block.get() + (k == 0 ? 0 : ends[k - 1]));
+      }
+      packed.ids = std::move(block);
+      packed.id_ends = ends;
+    }
+    for (std::size_t k = 0; k < Layout::names.size(); ++k)
+      packed.names[k] = names_.intern(row.*Layout::names[k]);
+    packed.rest = Layout::rest_of(row);
   }
 
-  std::deque<Row> rows_;  // a deque: growth never copies every row at once
+  void unpack(const Packed& packed, Row& row) const {
+    for (std::size_t k = 0; k < kIds; ++k)
+      row.*Layout::ids[k] = packed.id(k);
+    for (std::size_t k = 0; k < Layout::names.size(); ++k)
+      row.*Layout::names[k] = names_.at(packed.names[k]);
+    Layout::put_rest(packed.rest, row);
+  }
+
+  [[nodiscard]] std::optional<Row> copy_of(std::uint32_t i) const {
+    if (i == FlatIndex::none) return std::nullopt;
+    Row row;
+    unpack(rows_[i], row);
+    return row;
+  }
+
+  template <std::size_t K>
+  [[nodiscard]] auto key_of() const {
+    return [this](std::uint32_t i) { return rows_[i].id(K); };
+  }
+
+  std::deque<Packed> rows_;  // a deque: growth never copies every row at once
+  NameTable names_;
   FlatIndex by_id_;
   FlatIndex by_merchant_id_;
 };
-
-template <class Row>
-std::optional<Row> copy_of(const Row* row) {
-  return row == nullptr ? std::nullopt : std::optional<Row>(*row);
-}
 
 class MemoryStore final : public Store {
  public:
@@ -147,24 +275,24 @@ class MemoryStore final : public Store {
 
   [[nodiscard]] std::optional<Payment> find_payment(const std::string& payment_id) override {
     std::lock_guard lock(mutex_);
-    return copy_of(payments_.find(payment_id));
+    return payments_.find(payment_id);
   }
 
   [[nodiscard]] std::optional<Payment> find_payment_by_merchant_id(
       const std::string& merchant_order_id) override {
     std::lock_guard lock(mutex_);
-    return copy_of(payments_.find_by_merchant_id(merchant_order_id));
+    return payments_.find_by_merchant_id(merchant_order_id);
   }
 
   [[nodiscard]] std::optional<Refund> find_refund(const std::string& refund_id) override {
     std::lock_guard lock(mutex_);
-    return copy_of(refunds_.find(refund_id));
+    return refunds_.find(refund_id);
   }
 
   [[nodiscard]] std::optional<Refund> find_refund_by_merchant_id(
       const std::string& merchant_refund_id) override {
     std::lock_guard lock(mutex_);
-    return copy_of(refunds_.find_by_merchant_id(merchant_refund_id));
+    return refunds_.find_by_merchant_id(merchant_refund_id);
   }
 
   void visit_refunds(const std::function<void(const Refund&)>& visit) override {
@@ -204,8 +332,8 @@ class MemoryStore final : public Store {
 
   const MemoryStoreOptions options_;
   mutable std::mutex mutex_;
-  RowTable<Payment, &Payment::payment_id, &Payment::merchant_order_id> payments_;
-  RowTable<Refund, &Refund::refund_id, &Refund::merchant_refund_id> refunds_;
+  RowTable<PaymentLayout> payments_;
+  RowTable<RefundLayout> refunds_;
   // Kept though nothing loads them yet: they are the record a report or an audit would read.
   std::deque<Attempt> attempts_;
   std::deque<NotificationRecord> notifications_;

@@ -227,6 +227,39 @@ TYPED_TEST(StoreContract, UpsertThenLoadReturnsTheLatestRow) {
   EXPECT_EQ(describe(loaded[0]), describe(paid));
 }
 
+// Every field comes back as last saved, whatever its length and however it changed: ids
+// that grow (a channel's transaction id arrives), long ids, names that change and names
+// seen once only (the memory store keeps ids packed and names by number).
+TYPED_TEST(StoreContract, RowsComeBackExactlyAsLastSavedWhateverChanged) {
+  Store& store = *this->store_;
+  Payment payment = make_payment("p-1", 10);
+  store.save(payment);
+  payment.status = PaymentStatus::succeeded;
+  payment.channel_txn_id = "a-transaction-id-longer-than-any-inline-string-" + std::string(70, 't');
+  payment.channel = "wallet-b";
+  payment.currency = "JPY";
+  payment.updated_ns = 50;
+  store.save(payment);
+  Payment other = make_payment(std::string(40, 'p'), 11, PaymentStatus::failed);
+  other.failure_code = "A_CODE_SEEN_ONCE";
+  other.channel_txn_id = "";
+  other.merchant_order_id = "";
+  store.save(other);
+  Refund refund = make_refund("r-1", "p-1", 12, RefundStatus::failed);
+  store.save(refund);
+  refund.status = RefundStatus::succeeded;
+  refund.failure_code = "";
+  refund.payment_id = std::string(33, 'x');
+  store.save(refund);
+  store.flush();
+
+  EXPECT_EQ(describe_all(store.load_payments()), describe_all(std::vector{payment, other}));
+  EXPECT_EQ(describe(*store.find_payment("p-1")), describe(payment));
+  EXPECT_EQ(describe(*store.find_payment(std::string(40, 'p'))), describe(other));
+  EXPECT_EQ(describe_all(store.load_refunds()), describe_all(std::vector{refund}));
+  EXPECT_EQ(describe(*store.find_refund_by_merchant_id("merchant-refund-r-1")), describe(refund));
+}
+
 TYPED_TEST(StoreContract, FindsOnePaymentByIdAfterAFlush) {
   Store& store = *this->store_;
   Payment paid = make_payment("p-1", 10, PaymentStatus::succeeded);
