@@ -16,28 +16,11 @@
 #include <vector>
 
 #include "fusebox/common/flat_index.hpp"
+#include "fusebox/common/name.hpp"
 #include "fusebox/gateway/store.hpp"
 
 namespace fusebox::gateway {
 namespace {
-
-// Names with few distinct values (currencies, channels, failure codes) kept once each and
-// referred to by number: a sim run keeps millions of rows that name the same few.
-class NameTable {
- public:
-  [[nodiscard]] std::uint32_t intern(std::string_view name) {
-    const auto next = static_cast<std::uint32_t>(names_.size());
-    const auto [at, added] = index_.emplace(
-        name, next, [this](std::uint32_t i) -> const std::string& { return names_[i]; });
-    if (added) names_.emplace_back(name);
-    return at;
-  }
-  [[nodiscard]] const std::string& at(std::uint32_t i) const { return names_[i]; }
-
- private:
-  std::deque<std::string> names_;  // a deque: an interned name never moves
-  FlatIndex index_;
-};
 
 // How a row is kept packed: its ids (every string that is all but unique to the row) back to
 // back in one block, its names by number, and the rest of its fields as they are. ids[0] is
@@ -210,7 +193,7 @@ class RowTable {
   }
 
   std::deque<Packed> rows_;  // a deque: growth never copies every row at once
-  NameTable names_;
+  NameTable names_;          // currencies, channels, failure codes: each kept once
   FlatIndex by_id_;
   FlatIndex by_merchant_id_;
 };
