@@ -2,6 +2,7 @@
 // The checker's insides, shared by its source files: the invariant and difference names, the
 // one-pass indexes over the inputs, and the findings the rules append to. Not a public header.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -60,7 +61,11 @@ class GroupIndex {
   template <typename Item>
   void build(const std::vector<Item>& items, std::string Item::*key_member) {
     std::vector<std::uint32_t> group_of(items.size());
-    make_table(items.size());
+    // Room for as many keys as there are non-empty ones (most ledger rows name no refund).
+    make_table(
+        static_cast<std::size_t>(std::count_if(items.begin(), items.end(), [&](const Item& item) {
+          return !(item.*key_member).empty();
+        })));
     for (std::size_t i = 0; i < items.size(); ++i)
       group_of[i] = intern(items[i].*key_member);
     lay_out(group_of);

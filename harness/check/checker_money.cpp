@@ -220,7 +220,7 @@ void check_refunds(const Books& books, Findings& findings) {
   for (const GatewayRefund& r : books.in.refunds) {
     if (r.status != kSucceeded) continue;
     const GatewayPayment* p = books.payment(r.payment_id);
-    const std::string channel = p == nullptr ? std::string() : p->channel;
+    const std::string channel = p == nullptr ? std::string() : p->channel.str();
     const LedgerRow* match = nullptr;
     for (std::uint32_t i : books.ledger_by_refund.find(r.refund_id)) {
       const LedgerRow& row = books.in.ledger[i];

@@ -96,7 +96,7 @@ void check_seen_statuses(const Books& books, Findings& findings) {
                                                                : std::string();
     findings.add(Draft{Invariant::final_states_absorbing,
                        payment_id.empty() ? seen.merchant_order_id : payment_id,
-                       gateway == nullptr ? std::string() : gateway->channel,
+                       gateway == nullptr ? std::string() : gateway->channel.str(),
                        "merchant order " + seen.merchant_order_id + ": " + problem +
                            ": a final state must never change",
                        payment_id, seen.merchant_order_id});
@@ -143,7 +143,7 @@ void check_idempotency(const Books& books, Findings& findings) {
   for (const IdempotencyBreach& breach : books.in.idempotency_breaches) {
     const auto found = books.payments_by_merchant.find(breach.merchant_order_id);
     const std::string channel =
-        found.empty() ? std::string() : books.in.payments[found.front()].channel;
+        found.empty() ? std::string() : books.in.payments[found.front()].channel.str();
     findings.add(Draft{Invariant::idempotency, breach.merchant_order_id, channel,
                        "merchant order " + breach.merchant_order_id + ": " + breach.message, "",
                        breach.merchant_order_id});

@@ -17,21 +17,31 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fusebox/common/name.hpp"
+
 namespace fusebox::harness {
 
+// The rows of the books. Ids are strings; the fields drawn from a few values are Names
+// (fusebox/common/name.hpp): a long run's books hold millions of rows.
 struct GatewayPayment {  // one element of GET /admin/payments (docs/GATEWAY.md)
-  std::string payment_id, merchant_order_id, currency, status, channel, channel_txn_id,
-      failure_code;
+  std::string payment_id, merchant_order_id;
+  Name currency, status, channel;
+  std::string channel_txn_id;
+  Name failure_code;
   std::int64_t amount = 0, refunded = 0, refunding = 0, created_ms = 0, updated_ms = 0;
 };
 
 struct GatewayRefund {  // one element of GET /admin/refunds
-  std::string refund_id, merchant_refund_id, payment_id, status;
+  std::string refund_id, merchant_refund_id, payment_id;
+  Name status;
   std::int64_t amount = 0, created_ms = 0, updated_ms = 0;
 };
 
 struct LedgerRow {  // one element of GET /control/ledger, with its channel
-  std::string channel, event, order_id, refund_id, currency, channel_txn_id;
+  Name channel, event;
+  std::string order_id, refund_id;
+  Name currency;
+  std::string channel_txn_id;
   std::int64_t amount = 0, at_ms = 0;
 };
 
