@@ -14,20 +14,17 @@ using detail::TimerKind;
 
 namespace {
 
-// Twelve characters, so every family carries it whole (the bank's RRN field is 12 wide):
-// the first three letters or digits of the channel's name, upper-cased, and a sequence
-// number. Unique within a channel for a billion payments.
-std::string make_txn_id(const std::string& channel, std::uint64_t number) {
-  std::string id;
+// The first three letters or digits of the channel's name, upper-cased, padded with X.
+std::string txn_prefix_of(const std::string& channel) {
+  std::string prefix;
   for (char c : channel) {
-    if (id.size() == 3) break;
+    if (prefix.size() == 3) break;
     if (std::isalnum(static_cast<unsigned char>(c))) {
-      id += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
   }
-  id.resize(3, 'X');
-  const std::string digits = std::to_string(number % 1'000'000'000);
-  return id + std::string(9 - digits.size(), '0') + digits;
+  prefix.resize(3, 'X');
+  return prefix;
 }
 
 TimeNs ms_to_ns(double ms) { return static_cast<TimeNs>(std::llround(std::max(0.0, ms) * 1e6)); }
@@ -49,7 +46,26 @@ ChannelModel::ChannelModel(ChannelModelConfig config, std::uint64_t master_seed)
       fault_rng_(Rng::stream(master_seed, "sim." + config_.name + ".faults")),
       notify_rng_(Rng::stream(master_seed, "sim." + config_.name + ".notify")),
       statement_rng_(Rng::stream(master_seed, "sim." + config_.name + ".statement")),
-      capacity_(config_.capacity) {}
+      capacity_(config_.capacity),
+      txn_prefix_(txn_prefix_of(config_.name)) {}
+
+// Twelve characters, so every family carries it whole (the bank's RRN field is 12 wide): the
+// prefix and a sequence number. Unique within a channel for a billion payments.
+PaymentView ChannelModel::view_of(const Order& order) const {
+  PaymentView view{
+      order.order_id,  order.state, order.amount_minor, currencies_.at(order.currency), "",
+      order.paid_at_ns};
+  if (order.txn != 0) {
+    const std::string digits = std::to_string(order.txn % 1'000'000'000);
+    view.channel_txn_id = txn_prefix_ + std::string(9 - digits.size(), '0') + digits;
+  }
+  return view;
+}
+
+RefundView ChannelModel::view_of(const Refund& refund) const {
+  return RefundView{orders_[refund.order].order_id, refund.refund_id, refund.state,
+                    refund.amount_minor};
+}
 
 void ChannelModel::reset() {
   const std::uint64_t next = generation_ + 1;
@@ -119,20 +135,21 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
   if (request.amount_minor <= 0) return error(AnswerCode::invalid_request, "amount must be > 0");
   if (const std::uint32_t at = find_order(request.order_id); at != FlatIndex::none) {
     const Order& existing = orders_[at];  // the channel dedupes by order id
-    if (existing.view.amount_minor != request.amount_minor ||
-        existing.view.currency != request.currency) {
+    if (existing.amount_minor != request.amount_minor ||
+        currencies_.at(existing.currency) != request.currency) {
       return error(AnswerCode::conflict, "order id already used with another amount");
     }
     Answer answer;
-    answer.payment = existing.view;
+    answer.payment = view_of(existing);
     return answer;
   }
   if (orders_.size() >= config_.max_orders)
     return error(AnswerCode::system_error, "order table full");
   const std::size_t index = orders_.size();
   Order& order = orders_.emplace_back();
-  order.view = PaymentView{
-      request.order_id, PaymentState::paying, request.amount_minor, request.currency, "", 0};
+  order.order_id = request.order_id;
+  order.amount_minor = request.amount_minor;
+  order.currency = currencies_.intern(request.currency);
   order.created_at_ns = now_ns;
   order_index_.insert(request.order_id, static_cast<std::uint32_t>(index), order_key());
   record(now_ns, LedgerEvent::order_created, index);
@@ -153,7 +170,7 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
   if (faults.decline || (config_.synchronous_pay && !faults.processing)) {
     settle_payment(now_ns, index, effects);  // the answer carries the final result
     Answer answer;
-    answer.payment = orders_[index].view;
+    answer.payment = view_of(orders_[index]);
     if (answer.payment.state == PaymentState::failed) {
       answer.code = AnswerCode::declined;
       answer.reason = "insufficient funds";
@@ -172,7 +189,7 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
         {now_ns + outcome.expire_after_ns, make_token(TimerKind::expire_order, index)});
   }
   Answer answer;
-  answer.payment = order.view;
+  answer.payment = view_of(order);
   return answer;
 }
 
@@ -184,7 +201,7 @@ Answer ChannelModel::query(TimeNs now_ns, const Request& request, const RequestF
     return error(AnswerCode::not_found, "order not found");  // the channel's replica lags
   }
   Answer answer;
-  answer.payment = order.view;
+  answer.payment = view_of(order);
   return answer;
 }
 
@@ -192,16 +209,16 @@ Answer ChannelModel::close(TimeNs now_ns, const Request& request) {
   const std::uint32_t at = find_order(request.order_id);
   if (at == FlatIndex::none) return error(AnswerCode::not_found, "order not found");
   Order& order = orders_[at];
-  if (order.view.state == PaymentState::paying) {
-    order.view.state = PaymentState::closed;
+  if (order.state == PaymentState::paying) {
+    order.state = PaymentState::closed;
     record(now_ns, LedgerEvent::closed, at);
   }
-  if (order.view.state != PaymentState::closed) {
+  if (order.state != PaymentState::closed) {
     return error(AnswerCode::order_not_payable,
-                 "order already " + std::string(to_string(order.view.state)));
+                 "order already " + std::string(to_string(order.state)));
   }
   Answer answer;
-  answer.payment = order.view;
+  answer.payment = view_of(order);
   return answer;
 }
 
@@ -210,26 +227,25 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
   if (at == FlatIndex::none) return error(AnswerCode::not_found, "order not found");
   if (const std::uint32_t r = find_refund(request.refund_id); r != FlatIndex::none) {
     const Refund& existing = refunds_[r];
-    if (existing.view.amount_minor != request.amount_minor ||
-        existing.view.order_id != request.order_id) {
+    if (existing.amount_minor != request.amount_minor || existing.order != at) {
       return error(AnswerCode::conflict, "refund id already used with another amount or order");
     }
     Answer answer;
-    answer.refund = existing.view;
+    answer.refund = view_of(existing);
     return answer;
   }
   Order& order = orders_[at];
-  if (order.view.state != PaymentState::paid)
+  if (order.state != PaymentState::paid)
     return error(AnswerCode::order_not_payable, "order not paid");
   if (request.refund_id.empty()) return error(AnswerCode::invalid_request, "missing refund id");
   if (request.amount_minor <= 0 ||
-      order.refunded_minor + request.amount_minor > order.view.amount_minor) {
+      order.refunded_minor + request.amount_minor > order.amount_minor) {
     return error(AnswerCode::invalid_request, "refund amount exceeds the refundable amount");
   }
   const std::size_t index = refunds_.size();
   Refund& refund = refunds_.emplace_back();
-  refund.view = RefundView{request.order_id, request.refund_id, RefundState::processing,
-                           request.amount_minor};
+  refund.refund_id = request.refund_id;
+  refund.amount_minor = request.amount_minor;
   refund.order = at;
   refund.will_succeed = outcome_rng_.chance(config_.refund.success_p);
   order.refunded_minor += request.amount_minor;
@@ -238,7 +254,7 @@ Answer ChannelModel::refund(TimeNs now_ns, const Request& request, Effects& effe
   const TimeNs after_ns = ms_to_ns(config_.refund.complete_after_ms.sample(outcome_rng_));
   effects.timers.push_back({now_ns + after_ns, make_token(TimerKind::complete_refund, index)});
   Answer answer;
-  answer.refund = refund.view;
+  answer.refund = view_of(refund);
   return answer;
 }
 
@@ -246,7 +262,7 @@ Answer ChannelModel::refund_query(const Request& request) const {
   const std::uint32_t at = find_refund(request.refund_id);
   if (at == FlatIndex::none) return error(AnswerCode::not_found, "refund not found");
   Answer answer;
-  answer.refund = refunds_[at].view;
+  answer.refund = view_of(refunds_[at]);
   return answer;
 }
 
@@ -275,14 +291,14 @@ void ChannelModel::on_timer(TimeNs now_ns, std::uint64_t token, Effects& effects
 void ChannelModel::settle_payment(TimeNs now_ns, std::size_t index, Effects& effects) {
   assert(index < orders_.size());
   Order& order = orders_[index];
-  if (order.view.state != PaymentState::paying || order.planned == Planned::abandon) return;
+  if (order.state != PaymentState::paying || order.planned == Planned::abandon) return;
   if (order.planned == Planned::pay) {
-    order.view.state = PaymentState::paid;
-    order.view.paid_at_ns = now_ns;
-    order.view.channel_txn_id = make_txn_id(config_.name, next_txn_++);
+    order.state = PaymentState::paid;
+    order.paid_at_ns = now_ns;
+    order.txn = next_txn_++;
     record(now_ns, LedgerEvent::charged, index);
   } else {
-    order.view.state = PaymentState::failed;
+    order.state = PaymentState::failed;
     record(now_ns, LedgerEvent::declined, index);
   }
   notify(now_ns, NotificationKind::payment, index, effects);
@@ -290,8 +306,8 @@ void ChannelModel::settle_payment(TimeNs now_ns, std::size_t index, Effects& eff
 
 void ChannelModel::expire(TimeNs now_ns, std::size_t index) {
   Order& order = orders_[index];
-  if (order.view.state != PaymentState::paying) return;
-  order.view.state = PaymentState::closed;
+  if (order.state != PaymentState::paying) return;
+  order.state = PaymentState::closed;
   record(now_ns, LedgerEvent::closed, index);
 }
 
@@ -299,11 +315,11 @@ void ChannelModel::complete_refund(TimeNs now_ns, std::size_t index, Effects& ef
   Refund& refund = refunds_[index];
   Order& order = orders_[refund.order];
   if (refund.will_succeed) {
-    refund.view.state = RefundState::succeeded;
+    refund.state = RefundState::succeeded;
     record(now_ns, LedgerEvent::refund_succeeded, refund.order, index);
   } else {
-    refund.view.state = RefundState::failed;
-    order.refunded_minor -= refund.view.amount_minor;  // the money stays refundable
+    refund.state = RefundState::failed;
+    order.refunded_minor -= refund.amount_minor;  // the money stays refundable
     record(now_ns, LedgerEvent::refund_failed, refund.order, index);
   }
   notify(now_ns, NotificationKind::refund, index, effects);
@@ -324,11 +340,11 @@ LedgerEntry ChannelModel::ledger_entry(const LedgerMark& mark) const {
   LedgerEntry entry;
   entry.at_ns = mark.at_ns;
   entry.event = mark.event;
-  entry.order_id = order.view.order_id;
-  entry.amount_minor = refund ? refund->view.amount_minor : order.view.amount_minor;
-  entry.currency = order.view.currency;
-  if (refund) entry.refund_id = refund->view.refund_id;
-  if (mark.event == LedgerEvent::charged) entry.channel_txn_id = order.view.channel_txn_id;
+  entry.order_id = order.order_id;
+  entry.amount_minor = refund ? refund->amount_minor : order.amount_minor;
+  entry.currency = currencies_.at(order.currency);
+  if (refund) entry.refund_id = refund->refund_id;
+  if (mark.event == LedgerEvent::charged) entry.channel_txn_id = view_of(order).channel_txn_id;
   return entry;
 }
 
@@ -383,7 +399,7 @@ std::string render_statement_csv(const std::vector<StatementRow>& rows) {
 std::optional<PaymentView> ChannelModel::payment(std::string_view order_id) const {
   const std::uint32_t at = find_order(order_id);
   if (at == FlatIndex::none) return std::nullopt;
-  return orders_[at].view;
+  return view_of(orders_[at]);
 }
 
 }  // namespace fusebox::sim

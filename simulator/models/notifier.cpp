@@ -43,11 +43,11 @@ Notification ChannelModel::build(std::size_t id) const {
   out.attempt = pending.attempt;
   out.kind = pending.kind;
   if (pending.kind == NotificationKind::payment) {
-    out.payment = orders_[pending.index].view;
+    out.payment = view_of(orders_[pending.index]);
   } else {
     const Refund& refund = refunds_[pending.index];
-    out.refund = refund.view;
-    out.payment = orders_[refund.order].view;
+    out.refund = view_of(refund);
+    out.payment = view_of(orders_[refund.order]);
   }
   return out;
 }

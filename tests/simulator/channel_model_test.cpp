@@ -51,6 +51,42 @@ TEST(ChannelModelTest, WalletPayCreatesAnOrderThatIsPaidLaterAndNotified) {
   EXPECT_EQ(ledger[1].at_ns, from_s(1));
 }
 
+// An order is kept compact (its currency by number, its transaction id as a sequence number)
+// and shown whole: the id is the channel's prefix and the sequence in twelve characters, the
+// currency is the one it was paid in, and a refund shows its order's id.
+TEST(ChannelModelTest, OrdersAndRefundsShowEveryFieldTheyWereMadeWith) {
+  ModelDriver driver(simple_wallet());
+  Request in_euros = pay("o-eur", 700);
+  in_euros.currency = "EUR";
+  (void)driver.send(pay("o-cny", 500));
+  (void)driver.send(in_euros);
+  driver.run_until(from_s(2));
+  const PaymentView cny = driver.send(query("o-cny")).answer.payment;
+  const PaymentView eur = driver.send(query("o-eur")).answer.payment;
+  EXPECT_EQ(cny.channel_txn_id, "WAL000000001");
+  EXPECT_EQ(eur.channel_txn_id, "WAL000000002");
+  EXPECT_EQ(cny.currency, "CNY");
+  EXPECT_EQ(eur.currency, "EUR");
+  EXPECT_EQ(eur.amount_minor, 700);
+  Request again = in_euros;
+  again.currency = "CNY";
+  EXPECT_EQ(driver.send(again).answer.code, AnswerCode::conflict) << "same id, other currency";
+  EXPECT_EQ(driver.send(in_euros).answer.payment.channel_txn_id, "WAL000000002");
+
+  const RefundView r = driver.send(refund("o-eur", "r-1", 200)).answer.refund;
+  EXPECT_EQ(r.order_id, "o-eur");
+  EXPECT_EQ(r.refund_id, "r-1");
+  EXPECT_EQ(r.amount_minor, 200);
+  EXPECT_EQ(driver.send(refund("o-cny", "r-1", 200)).answer.code, AnswerCode::conflict)
+      << "a refund id names one order";
+  const auto ledger = driver.model().ledger_entries(0, INT64_MAX, "o-eur");
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_EQ(ledger[1].channel_txn_id, "WAL000000002");
+  EXPECT_EQ(ledger[1].currency, "EUR");
+  EXPECT_EQ(ledger[2].refund_id, "r-1");
+  EXPECT_EQ(ledger[2].amount_minor, 200);
+}
+
 TEST(ChannelModelTest, ResetForgetsEverythingAndReplaysTheSameRandomStreams) {
   ModelDriver driver(simple_wallet());
   (void)driver.model().faults().add(testing::fault(FaultKind::decline, 0.5));

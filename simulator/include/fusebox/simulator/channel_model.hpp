@@ -16,6 +16,7 @@
 
 #include "fusebox/common/distribution.hpp"
 #include "fusebox/common/flat_index.hpp"
+#include "fusebox/common/name.hpp"
 #include "fusebox/common/rng.hpp"
 #include "fusebox/simulator/capacity.hpp"
 #include "fusebox/simulator/faults.hpp"
@@ -128,15 +129,24 @@ class ChannelModel {
 
  private:
   enum class Planned : std::uint8_t { pay, decline, abandon };
+  // Kept for every order a run ever took, so kept small (80 bytes): the currency by number,
+  // the transaction id as its sequence number; view_of() builds what the protocols show.
   struct Order {
-    PaymentView view;
-    TimeNs created_at_ns = 0;
-    Planned planned = Planned::pay;
+    std::string order_id;
+    std::int64_t amount_minor = 0;
     std::int64_t refunded_minor = 0;  // succeeded plus in flight
+    TimeNs created_at_ns = 0;
+    TimeNs paid_at_ns = 0;
+    std::uint64_t txn = 0;       // its transaction's sequence number once paid, 0 before
+    std::uint32_t currency = 0;  // into currencies_
+    PaymentState state = PaymentState::paying;
+    Planned planned = Planned::pay;
   };
   struct Refund {
-    RefundView view;
-    std::size_t order = 0;
+    std::string refund_id;
+    std::int64_t amount_minor = 0;
+    std::uint32_t order = 0;  // into orders_
+    RefundState state = RefundState::processing;
     bool will_succeed = true;
   };
   struct PendingNotification {
@@ -157,6 +167,8 @@ class ChannelModel {
   [[nodiscard]] Answer process(TimeNs now_ns, const Request& request, const RequestFaults& faults,
                                Effects& effects);
   [[nodiscard]] TimeNs service_time(Operation operation, const RequestFaults& faults);
+  [[nodiscard]] PaymentView view_of(const Order& order) const;
+  [[nodiscard]] RefundView view_of(const Refund& refund) const;
 
   void settle_payment(TimeNs now_ns, std::size_t order, Effects& effects);
   void expire(TimeNs now_ns, std::size_t order);
@@ -172,10 +184,10 @@ class ChannelModel {
   void replay(std::size_t id, Effects& effects);
   [[nodiscard]] Notification build(std::size_t id) const;
   [[nodiscard]] auto order_key() const {
-    return [this](std::uint32_t at) -> const std::string& { return orders_[at].view.order_id; };
+    return [this](std::uint32_t at) -> const std::string& { return orders_[at].order_id; };
   }
   [[nodiscard]] auto refund_key() const {
-    return [this](std::uint32_t at) -> const std::string& { return refunds_[at].view.refund_id; };
+    return [this](std::uint32_t at) -> const std::string& { return refunds_[at].refund_id; };
   }
   [[nodiscard]] std::uint32_t find_order(std::string_view id) const {
     return order_index_.find(id, order_key());
@@ -202,6 +214,8 @@ class ChannelModel {
   std::deque<Refund> refunds_;
   FlatIndex refund_index_;                         // by refund id, read from refunds_
   std::deque<PendingNotification> notifications_;  // id = index + 1
+  NameTable currencies_;
+  std::string txn_prefix_;  // the first three letters or digits of the name, upper-cased
   std::uint64_t next_txn_ = 1;
 };
 
