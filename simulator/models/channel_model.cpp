@@ -184,7 +184,11 @@ Answer ChannelModel::pay(TimeNs now_ns, const Request& request, const RequestFau
     effects.timers.push_back(
         {now_ns + settle_after_ns, make_token(TimerKind::settle_payment, index)});
   }
-  if (!config_.synchronous_pay) {
+  // The expiry only matters to an order its user walks away from or pays after it; one that
+  // settles first is final by then, so its expiry is not scheduled (over a long run, a timer
+  // pending for every order taken in the last expire_after).
+  if (!config_.synchronous_pay &&
+      (order.planned == Planned::abandon || settle_after_ns >= outcome.expire_after_ns)) {
     effects.timers.push_back(
         {now_ns + outcome.expire_after_ns, make_token(TimerKind::expire_order, index)});
   }

@@ -157,6 +157,28 @@ TEST(ChannelModelTest, OutcomesFollowTheirProbabilitiesAndAbandonedOrdersExpire)
   }
 }
 
+// The expiry timer is scheduled only where it can act: an order that settles before it
+// leaves no timer behind once settled and notified, while one whose user would pay after the
+// expiry is closed by it and never charged.
+TEST(ChannelModelTest, OnlyAnOrderThatCanExpireHasAnExpiryPending) {
+  ChannelModelConfig config = simple_wallet();  // pays after 1 s
+  config.outcome.expire_after_ns = from_s(600);
+  ModelDriver settles(config);
+  (void)settles.send(pay("paid-in-time"));
+  settles.run_until(from_s(2));
+  EXPECT_EQ(settles.send(query("paid-in-time")).answer.payment.state, PaymentState::paid);
+  EXPECT_EQ(settles.scheduler().pending(), 0U) << "no expiry left waiting for a paid order";
+
+  config.outcome.pay_after_ms = Distribution::fixed(900'000);  // after the 600 s expiry
+  ModelDriver late(config);
+  (void)late.send(pay("paid-too-late"));
+  late.run_until(from_s(601));
+  EXPECT_EQ(late.send(query("paid-too-late")).answer.payment.state, PaymentState::closed);
+  late.run_until_idle();
+  EXPECT_EQ(late.send(query("paid-too-late")).answer.payment.state, PaymentState::closed);
+  EXPECT_EQ(late.model().ledger().count(LedgerEvent::charged), 0U);
+}
+
 TEST(ChannelModelTest, CloseEndsAnUnpaidOrderAndRefusesAPaidOne) {
   ModelDriver driver(simple_wallet());
   (void)driver.send(pay("a"));
