@@ -58,8 +58,8 @@ class GroupIndex {
  public:
   // `key_member` names the member to group by (a member pointer, so keys are always views into
   // the items themselves, never into temporaries).
-  template <typename Item>
-  void build(const std::vector<Item>& items, std::string Item::*key_member) {
+  template <typename Item, typename Key>
+  void build(const std::vector<Item>& items, Key Item::*key_member) {
     std::vector<std::uint32_t> group_of(items.size());
     // Room for as many keys as there are non-empty ones (most ledger rows name no refund).
     make_table(
@@ -67,7 +67,7 @@ class GroupIndex {
           return !(item.*key_member).empty();
         })));
     for (std::size_t i = 0; i < items.size(); ++i)
-      group_of[i] = intern(items[i].*key_member);
+      group_of[i] = intern(std::string_view(items[i].*key_member));
     lay_out(group_of);
   }
 

@@ -97,7 +97,7 @@ void check_ledger_refund_bound(const Books& books, std::span<const std::uint32_t
       m.refunded = add_saturating(m.refunded, row.amount);
     }
   }
-  const std::string& order_id = books.in.ledger[rows.front()].order_id;
+  const std::string order_id = books.in.ledger[rows.front()].order_id.str();
   for (const ChannelMoney& m : sums) {
     if (m.refunded <= m.charged) continue;
     findings.add(payment_draft(Invariant::refund_bounds, order_id, std::string(m.channel),

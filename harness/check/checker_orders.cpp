@@ -91,7 +91,7 @@ void check_seen_statuses(const Books& books, Findings& findings) {
     const GatewayPayment* gateway = gateway_record(books, seen);
     std::string problem = absorbing_problem(seen, gateway);
     if (problem.empty()) return;
-    const std::string payment_id = gateway != nullptr          ? gateway->payment_id
+    const std::string payment_id = gateway != nullptr          ? gateway->payment_id.str()
                                    : !seen.payment_ids.empty() ? seen.payment_ids.front()
                                                                : std::string();
     findings.add(Draft{Invariant::final_states_absorbing,

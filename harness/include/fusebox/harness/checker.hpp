@@ -18,30 +18,32 @@
 #include <nlohmann/json.hpp>
 
 #include "fusebox/common/name.hpp"
+#include "fusebox/common/short_string.hpp"
 
 namespace fusebox::harness {
 
-// The rows of the books. Ids are strings; the fields drawn from a few values are Names
-// (fusebox/common/name.hpp): a long run's books hold millions of rows.
+// The rows of the books. Ids are ShortStrings (inline up to 15 characters) and the fields
+// drawn from a few values are Names (fusebox/common/): a long run's books hold millions of
+// rows.
 struct GatewayPayment {  // one element of GET /admin/payments (docs/GATEWAY.md)
-  std::string payment_id, merchant_order_id;
+  ShortString payment_id, merchant_order_id;
   Name currency, status, channel;
-  std::string channel_txn_id;
+  ShortString channel_txn_id;
   Name failure_code;
   std::int64_t amount = 0, refunded = 0, refunding = 0, created_ms = 0, updated_ms = 0;
 };
 
 struct GatewayRefund {  // one element of GET /admin/refunds
-  std::string refund_id, merchant_refund_id, payment_id;
+  ShortString refund_id, merchant_refund_id, payment_id;
   Name status;
   std::int64_t amount = 0, created_ms = 0, updated_ms = 0;
 };
 
 struct LedgerRow {  // one element of GET /control/ledger, with its channel
   Name channel, event;
-  std::string order_id, refund_id;
+  ShortString order_id, refund_id;
   Name currency;
-  std::string channel_txn_id;
+  ShortString channel_txn_id;
   std::int64_t amount = 0, at_ms = 0;
 };
 
