@@ -238,10 +238,11 @@ void Observer::end_status_line() {
   if (status_line_) *status_line_ << "\r\033[K" << std::flush;
 }
 
-CheckInput Observer::books(std::int64_t settled_by_ms) {
+CheckInput Observer::books(std::int64_t settled_by_ms, bool last) {
   CheckInput input;
   input.payments = gateway_.payments();
   input.refunds = gateway_.refunds();
+  if (last) gateway_.final_books_read();
   // Every channel's rows first, then one vector of the right size: growing it channel by
   // channel would copy (and fault in) most rows twice.
   std::vector<std::vector<LedgerRow>> per_channel;
@@ -249,6 +250,7 @@ CheckInput Observer::books(std::int64_t settled_by_ms) {
   for (const std::string& channel : scenario_.channel_names()) {
     per_channel.push_back(sim_.ledger_rows(channel, sim_origin_ms_));
     total += per_channel.back().size();
+    if (last) sim_.final_ledger_read(channel);
   }
   input.ledger.reserve(total);
   for (std::vector<LedgerRow>& rows : per_channel) {
@@ -309,7 +311,7 @@ std::vector<ClosedSpan> Observer::closed_spans(std::int64_t now_ms) const {
 
 CheckReport Observer::final_check(const Recorder& recorder, std::int64_t settled_by_ms) {
   fetch_events();
-  CheckInput input = books(settled_by_ms);
+  CheckInput input = books(settled_by_ms, true);
   input.seen_source = &recorder.seen_source();
   input.idempotency_breaches = recorder.idempotency_breaches();
   std::lock_guard lock(mutex_);

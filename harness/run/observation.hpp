@@ -54,7 +54,9 @@ class Observer {
   void observe(std::size_t second);
   void probe(std::size_t index, double planned_s);
   void print_status(const GatewayTick& tick);
-  [[nodiscard]] CheckInput books(std::int64_t settled_by_ms);
+  // `last`: the final books, after which the parts are asked nothing more (each may free
+  // what it kept only for them as soon as it has been read).
+  [[nodiscard]] CheckInput books(std::int64_t settled_by_ms, bool last = false);
   [[nodiscard]] std::vector<ClosedSpan> closed_spans(std::int64_t now_ms) const;
   void fetch_events();
 

@@ -33,6 +33,10 @@ class SimulatorApi {
                                                            std::int64_t offset_ms) const {
     return parse_ledger(channel, ledger(channel), offset_ms);
   }
+  // Called once a channel's ledger is in the final books, when nothing will ask the
+  // simulator anything more: an in-process simulator may free what only kept that ledger.
+  // A live one keeps serving.
+  virtual void final_ledger_read(const std::string& /*channel*/) const {}
 };
 
 class GatewayApi {
@@ -50,6 +54,10 @@ class GatewayApi {
   [[nodiscard]] virtual std::vector<GatewayRefund> refunds() const {
     return parse_gateway_refunds(admin_get("refunds"));
   }
+  // Called once the payments and refunds are in the final books, when nothing will ask the
+  // gateway anything more: an in-process gateway may free its orders and its store. A live
+  // one keeps serving.
+  virtual void final_books_read() const {}
 };
 
 class HttpSimulatorApi final : public SimulatorApi {

@@ -20,6 +20,8 @@ class InProcessSimulator final : public SimulatorApi {
   [[nodiscard]] nlohmann::json ledger(const std::string& channel) const override;
   [[nodiscard]] std::vector<LedgerRow> ledger_rows(const std::string& channel,
                                                    std::int64_t offset_ms) const override;
+  // The channel's model starts over, empty: its orders and ledger are freed.
+  void final_ledger_read(const std::string& channel) const override;
 
  private:
   [[nodiscard]] SimChannel& find(const std::string& channel) const;
@@ -35,6 +37,8 @@ class InProcessGateway final : public GatewayApi {
   // Straight from the core, as GET /admin/payments and /admin/refunds would list them.
   [[nodiscard]] std::vector<GatewayPayment> payments() const override;
   [[nodiscard]] std::vector<GatewayRefund> refunds() const override;
+  // The world drops the gateway's core and store (SimWorld::drop_gateway).
+  void final_books_read() const override;
 
  private:
   [[nodiscard]] nlohmann::json call(const std::string& method, const std::string& path,

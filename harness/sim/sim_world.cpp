@@ -129,6 +129,15 @@ SimWorld::SimWorld(const Scenario& scenario, WorldSettings settings)
 
 SimWorld::~SimWorld() = default;
 
+void SimWorld::dropped() {
+  throw std::logic_error("sim: the gateway was asked after its final books were read");
+}
+
+void SimWorld::drop_gateway() {
+  core_.reset();  // before the store it writes to
+  store_.reset();
+}
+
 void SimWorld::at(TimeNs when_ns, Task task) {
   if (!scheduler_.schedule_at(std::max(when_ns, now()), std::move(task))) {
     throw std::runtime_error("sim: more than " + std::to_string(kMaxEvents) +

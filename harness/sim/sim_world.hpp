@@ -75,16 +75,25 @@ class SimWorld final : public gateway::RouteContext {
   [[nodiscard]] SimChannel* channel(std::string_view name);
   [[nodiscard]] std::vector<std::string> channel_names() const;
   [[nodiscard]] const TraceDigest& digest() const { return digest_; }
+  // Frees the gateway's core and store once the final books are read; the world runs no
+  // further and answers no gateway call after it.
+  void drop_gateway();
 
   // RouteContext: what the gateway's routes need from their driver.
-  gateway::GatewayCore& core() override { return *core_; }
+  gateway::GatewayCore& core() override {
+    if (!core_) dropped();
+    return *core_;
+  }
   TimeNs now() override { return scheduler_.now_ns(); }
   const gateway::LiveGatewayOptions& options() override { return options_; }
   gateway::RequestId wait_for_reply(net::Responder respond) override;
   void apply(gateway::Effects& effects) override;
   const gateway::ChannelCodec* codec(std::string_view channel) override;
   gateway::TransportStats transport_stats(std::string_view channel) override;
-  gateway::StoreStats store_stats() override { return store_->stats(); }
+  gateway::StoreStats store_stats() override {
+    if (!store_) dropped();
+    return store_->stats();
+  }
   void post(std::function<void()> task) override;
   void fetch_statement(const std::string& channel, StatementDone done) override;
 
@@ -97,6 +106,7 @@ class SimWorld final : public gateway::RouteContext {
   };
   struct Call;
 
+  [[noreturn]] static void dropped();
   void at(TimeNs when_ns, Task task);
   [[nodiscard]] TimeNs hop();
   void send_call(const gateway::ChannelSend& send);
