@@ -65,10 +65,11 @@ gateway::GatewayConfig gateway_config(const Scenario& s, const sim::SimulatorSpe
     }
   }
   config.notify_base_url = "http://sim";
-  // A final order leaves the core a virtual minute after its last change unless the
-  // scenario says otherwise; the in-memory store has it from then on. What the core holds
-  // then grows with the orders open, not with the length of the run.
-  if (!config.retain_final_ns) config.retain_final_ns = 60 * kNsPerS;
+  // A final order leaves the core at its next tick unless the scenario says otherwise; the
+  // in-memory store has it from then on, and a read-back there costs no I/O. What the core
+  // holds then grows with the orders open, not with the orders of the last minute (a third
+  // of sim-throughput's peak memory, docs/PERFORMANCE.md).
+  if (!config.retain_final_ns) config.retain_final_ns = 0;
   return config;
 }
 

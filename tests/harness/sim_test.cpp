@@ -4,6 +4,7 @@
 // take the same path event for event. Every shipped sim scenario also passes, with the codecs
 // in the loop and under --fast.
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -108,10 +109,12 @@ TEST(SimDeterminism, FastModeTakesTheSamePathAsTheCodecs) {
 }
 
 // The gateway core lets final orders go and reads them back from the store when asked
-// (gateway/core/residency.cpp). That must change no decision: with every final order
-// leaving at the first tick after the store holds it (retain_final_s 0, the most read-backs
-// there can be), every shipped scenario still takes its pinned path.
-TEST(SimDeterminism, LettingEveryFinalOrderGoAtOnceChangesNoDecision) {
+// (gateway/core/residency.cpp). That must change no decision: sim mode's default lets every
+// final order go at the first tick after the store holds it (the most read-backs there can
+// be), and keeping every order in memory for the whole run (retain_final_s at its maximum,
+// no read-back at all) takes every shipped scenario down the same pinned path.
+TEST(SimDeterminism, KeepingEveryFinalOrderInMemoryChangesNoDecision) {
+  constexpr std::int64_t kMaxRetainS = 30LL * 86'400;  // longer than any shipped run
   const json expected = pinned();
   SimOptions fast;
   fast.fast = true;
@@ -123,10 +126,10 @@ TEST(SimDeterminism, LettingEveryFinalOrderGoAtOnceChangesNoDecision) {
       continue;
     }
     if (s.gateway.is_null()) s.gateway = json::object();
-    s.gateway["retain_final_s"] = 0;
+    s.gateway["retain_final_s"] = kMaxRetainS;
     SCOPED_TRACE(s.name + " (seed " + std::to_string(s.seed) + "; replay: fusebox run " +
-                 file.generic_string() +
-                 " --mode sim --fast, with \"retain_final_s\": 0 in its gateway section)");
+                 file.generic_string() + " --mode sim --fast, with \"retain_final_s\": " +
+                 std::to_string(kMaxRetainS) + " in its gateway section)");
     const SimRun run = run_sim(s, fast);
     EXPECT_TRUE(run.result.value("passed", false)) << run.result["assertions"].dump(2);
     EXPECT_EQ(expected.value(s.name, ""), run.trace_digest);
