@@ -38,45 +38,46 @@ void pay(SimWorld& world, int count, const std::string& method = "bank") {
   ASSERT_EQ(answered, count);
 }
 
-TEST(SimParts, TheFinalBooksFreeTheGatewayAndEachChannelsModel) {
-  const Scenario s = load_scenario(kSmoke);
-  SimWorld world(s, WorldSettings{});
-  InProcessGateway gateway(world);
-  InProcessSimulator simulator(world);
-  pay(world, 3);
-  pay(world, 3, "wallet");
+// A smoke-scenario world with the runner's views of its parts.
+class SimParts : public ::testing::Test {
+ protected:
+  Scenario scenario_ = load_scenario(kSmoke);
+  SimWorld world_{scenario_, WorldSettings{}};
+  InProcessGateway gateway_{world_};
+  InProcessSimulator simulator_{world_};
+};
+
+TEST_F(SimParts, TheFinalBooksFreeTheGatewayAndEachChannelsModel) {
+  pay(world_, 3);
+  pay(world_, 3, "wallet");
   const auto wallet_rows = [&] {
-    return simulator.ledger_rows("wallet-a", 0).size() +
-           simulator.ledger_rows("wallet-b", 0).size() +
-           simulator.ledger_rows("wallet-xml", 0).size();
+    return simulator_.ledger_rows("wallet-a", 0).size() +
+           simulator_.ledger_rows("wallet-b", 0).size() +
+           simulator_.ledger_rows("wallet-xml", 0).size();
   };
 
-  ASSERT_EQ(gateway.payments().size(), 6U);
+  ASSERT_EQ(gateway_.payments().size(), 6U);
   const std::size_t wallet_rows_before = wallet_rows();
   ASSERT_GT(wallet_rows_before, 0U);
-  ASSERT_FALSE(simulator.ledger_rows("bank", 0).empty());
+  ASSERT_FALSE(simulator_.ledger_rows("bank", 0).empty());
 
-  gateway.final_books_read();
-  EXPECT_THROW((void)gateway.payments(), std::logic_error);
-  EXPECT_THROW((void)world.core(), std::logic_error);
+  gateway_.final_books_read();
+  EXPECT_THROW((void)gateway_.payments(), std::logic_error);
+  EXPECT_THROW((void)world_.core(), std::logic_error);
 
-  simulator.final_ledger_read("bank");
-  EXPECT_TRUE(simulator.ledger_rows("bank", 0).empty());
-  EXPECT_EQ(world.channel("bank")->model().ledger().size(), 0U);
-  EXPECT_EQ(wallet_rows(), wallet_rows_before) << "only the channel read last is freed";
+  simulator_.final_ledger_read("bank");
+  EXPECT_TRUE(simulator_.ledger_rows("bank", 0).empty());
+  EXPECT_EQ(world_.channel("bank")->model().ledger().size(), 0U);
+  EXPECT_EQ(wallet_rows(), wallet_rows_before) << "only the channel whose ledger was read is freed";
 }
 
-TEST(SimParts, ReadingTheBooksMidRunFreesNothing) {
-  const Scenario s = load_scenario(kSmoke);
-  SimWorld world(s, WorldSettings{});
-  InProcessGateway gateway(world);
-  InProcessSimulator simulator(world);
-  pay(world, 2);
-  (void)gateway.payments();
-  const std::size_t rows = simulator.ledger_rows("bank", 0).size();
-  pay(world, 1);  // the world runs on as before
-  EXPECT_EQ(gateway.payments().size(), 3U);
-  EXPECT_GT(simulator.ledger_rows("bank", 0).size(), rows);
+TEST_F(SimParts, ReadingTheBooksMidRunFreesNothing) {
+  pay(world_, 2);
+  (void)gateway_.payments();
+  const std::size_t rows = simulator_.ledger_rows("bank", 0).size();
+  pay(world_, 1);  // the world runs on as before
+  EXPECT_EQ(gateway_.payments().size(), 3U);
+  EXPECT_GT(simulator_.ledger_rows("bank", 0).size(), rows);
 }
 
 }  // namespace
