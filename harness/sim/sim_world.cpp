@@ -70,6 +70,10 @@ gateway::GatewayConfig gateway_config(const Scenario& s, const sim::SimulatorSpe
   // holds then grows with the orders open, not with the orders of the last minute (a third
   // of sim-throughput's peak memory, docs/PERFORMANCE.md).
   if (!config.retain_final_ns) config.retain_final_ns = 0;
+  // A live gateway sizes its order tables up front so that no request waits for a rehash;
+  // in virtual time a rehash takes no time, and tables sized for every order of the run
+  // would be memory touched for orders the core no longer holds.
+  config.expected_orders = 0;
   return config;
 }
 
