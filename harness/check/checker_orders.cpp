@@ -104,13 +104,17 @@ void check_seen_statuses(const Books& books, Findings& findings) {
 }
 
 void check_closed_spans(const Books& books, Findings& findings) {
-  // Per channel, its order_created rows by time, so each span is a range lookup.
+  if (books.in.closed_spans.empty()) return;
+  // Per channel that has a span, its order_created rows by time, so each span is a range
+  // lookup (a long run's other channels would only cost memory).
   std::map<std::string_view, std::vector<std::pair<std::int64_t, std::uint32_t>>> created;
+  for (const ClosedSpan& span : books.in.closed_spans)
+    (void)created[span.channel];
   for (std::size_t i = 0; i < books.in.ledger.size(); ++i) {
     const LedgerRow& row = books.in.ledger[i];
-    if (row.event == "order_created") {
-      created[row.channel].emplace_back(row.at_ms, static_cast<std::uint32_t>(i));
-    }
+    if (row.event != "order_created") continue;
+    if (auto it = created.find(row.channel); it != created.end())
+      it->second.emplace_back(row.at_ms, static_cast<std::uint32_t>(i));
   }
   for (auto& [channel, rows] : created)
     std::sort(rows.begin(), rows.end());
