@@ -110,7 +110,12 @@ json InProcessGateway::admin_post(const std::string& path, const json& body) con
 // One row at a time from the gateway (from its store once orders have left its memory), so
 // the books hold one copy of every payment, not two.
 std::vector<GatewayPayment> InProcessGateway::payments() const {
+  // Counted first and sized once: grown by doubling, the list's last move held the old half
+  // and the new whole at once, the run's peak (heaptrack, sales-day).
+  std::size_t count = 0;
+  world_.core().visit_payments([&count](const gateway::Payment&) { ++count; });
   std::vector<GatewayPayment> out;
+  out.reserve(count);
   world_.core().visit_payments([&out](const gateway::Payment& p) {
     out.push_back({p.payment_id, p.merchant_order_id, p.currency,
                    std::string(gateway::to_string(p.status)), p.channel, p.channel_txn_id,
@@ -121,7 +126,10 @@ std::vector<GatewayPayment> InProcessGateway::payments() const {
 }
 
 std::vector<GatewayRefund> InProcessGateway::refunds() const {
+  std::size_t count = 0;
+  world_.core().visit_refunds([&count](const gateway::Refund&) { ++count; });
   std::vector<GatewayRefund> out;
+  out.reserve(count);
   world_.core().visit_refunds([&out](const gateway::Refund& r) {
     out.push_back({r.refund_id, r.merchant_refund_id, r.payment_id,
                    std::string(gateway::to_string(r.status)), r.amount_minor,
