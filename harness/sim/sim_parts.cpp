@@ -111,7 +111,7 @@ json InProcessGateway::admin_post(const std::string& path, const json& body) con
 // the books hold one copy of every payment, not two.
 std::vector<GatewayPayment> InProcessGateway::payments() const {
   // Counted first and sized once: grown by doubling, the list's last move held the old half
-  // and the new whole at once, the run's peak (heaptrack, sales-day).
+  // and the new whole at once: sim-throughput's peak (heaptrack).
   std::size_t count = 0;
   world_.core().visit_payments([&count](const gateway::Payment&) { ++count; });
   std::vector<GatewayPayment> out;
