@@ -9,7 +9,7 @@
 #     and the simulator's peak RSS over that run (VmHWM of a fresh process).
 # Every server listens on 127.0.0.1 and is stopped by its PID.
 #
-# Usage: [BUILD_DIR=build/ci] bench/simulator_limits.sh [DURATION_S=10]
+# Usage: [BUILD_DIR=build/ci] [ROUNDS=3] bench/simulator_limits.sh [DURATION_S=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -61,20 +61,30 @@ print(f"simulator / openssl per core: {per_core / openssl_signs:.0%}   (target >
 PY
 kill "$sim_pid"
 
-# 2. 50 ms of latency at 1,000 connections, on a fresh process for its RSS.
+# 2. 50 ms of latency at 1,000 connections, on a fresh process for its RSS. ROUNDS rounds
+# (default 3) on the same process, each its own wrk run, and their median: one round on a
+# shared machine moves by 10% with what else runs.
 start_simulator slow none 50
 slow_url=$url
 RUN=w wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$slow_url" >/dev/null 2>&1 || true
-RUN=m wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$slow_url" > "$work/slow.wrk"
-rps=$(wrk_rps "$work/slow.wrk")
-p50=$(awk '$1 == "50%" {print $2}' "$work/slow.wrk")
-p99=$(awk '$1 == "99%" {print $2}' "$work/slow.wrk")
-errors=$(grep -E "Socket errors|Non-2xx" "$work/slow.wrk" || echo "no socket errors, no non-2xx")
+rounds=${ROUNDS:-3}
+rates=()
+for round in $(seq "$rounds"); do
+  RUN=m$round wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$slow_url" \
+    > "$work/slow.wrk"
+  rps=$(wrk_rps "$work/slow.wrk")
+  rates+=("$rps")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/slow.wrk")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/slow.wrk")
+  errors=$(grep -E "Socket errors|Non-2xx" "$work/slow.wrk" || echo "no socket errors, no non-2xx")
+  echo "  round $round: $rps req/s, p50 $p50, p99 $p99; $errors"
+done
 hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$sim_pid/status")
-python3 - "$rps" <<PY
-import sys
-rps = float(sys.argv[1])
-print(f"50 ms latency, 1,000 connections: {rps:,.0f} req/s = {rps / 20000:.0%} of the 20,000 the latency allows   (target >= 90%)")
+python3 - "${rates[@]}" <<PY
+import statistics, sys
+rates = [float(r) for r in sys.argv[1:]]
+each = ", ".join(f"{r / 20000:.0%}" for r in rates)
+rps = statistics.median(rates)
+print(f"50 ms latency, 1,000 connections: median of {len(rates)} rounds {rps:,.0f} req/s = {rps / 20000:.0%} of the 20,000 the latency allows (rounds: {each})   (target >= 90%)")
 PY
-echo "  p50 $p50, p99 $p99; $errors"
 echo "simulator peak RSS (VmHWM) over the 1,000-connection run: $hwm MiB   (target < 200 MiB)"
