@@ -5,6 +5,8 @@
 #include <charconv>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <climits>
 #include <nlohmann/json.hpp>
@@ -79,7 +81,40 @@ struct FlatValue {
   std::string text;         // a string's value, or an integer's decimal digits
   std::int64_t number = 0;  // an integer's value; -1 past INT64_MAX (never a valid amount)
 };
-using FlatObject = std::map<std::string, FlatValue, std::less<>>;
+// The fields in key order, in one vector: a message has about ten, so a sorted vector finds
+// and inserts faster than a tree, with one allocation for all of them instead of one each
+// (the channel's front door is its hot path).
+class FlatObject {
+ public:
+  using Field = std::pair<std::string, FlatValue>;
+  FlatObject() { fields_.reserve(kTypicalFields); }
+
+  void insert_or_assign(std::string key, FlatValue value) {
+    const auto at = lower_bound(key);
+    if (at != fields_.end() && at->first == key) {
+      at->second = std::move(value);
+    } else {
+      fields_.emplace(at, std::move(key), std::move(value));
+    }
+  }
+  [[nodiscard]] const FlatValue* find(std::string_view key) const {
+    const auto at = std::lower_bound(fields_.begin(), fields_.end(), key, key_before);
+    return at != fields_.end() && at->first == key ? &at->second : nullptr;
+  }
+  [[nodiscard]] bool contains(std::string_view key) const { return find(key) != nullptr; }
+  [[nodiscard]] std::size_t size() const { return fields_.size(); }
+  [[nodiscard]] auto begin() const { return fields_.begin(); }
+  [[nodiscard]] auto end() const { return fields_.end(); }
+
+ private:
+  static constexpr std::size_t kTypicalFields = 12;
+  static bool key_before(const Field& field, std::string_view key) { return field.first < key; }
+  std::vector<Field>::iterator lower_bound(std::string_view key) {
+    return std::lower_bound(fields_.begin(), fields_.end(), key, key_before);
+  }
+
+  std::vector<Field> fields_;
+};
 
 void put(FlatObject& object, std::string key, std::string text) {
   object.insert_or_assign(std::move(key), FlatValue{false, std::move(text), 0});
@@ -212,7 +247,7 @@ class FlatReader {
 
   bool put(FlatValue value) {
     if (depth_ != 1) return depth_ == 0 ? fail(kNotObject) : nested();
-    object_.emplace(std::move(key_), std::move(value));
+    object_.insert_or_assign(std::move(key_), std::move(value));  // key() refused a repeat
     return true;
   }
   bool not_flat() { return depth_ == 0 ? fail(kNotObject) : nested(); }
@@ -235,10 +270,7 @@ std::optional<FlatObject> parse_flat_object(std::string_view body, std::string& 
   return reader.take(parsed, why);
 }
 
-const FlatValue* field(const FlatObject& body, std::string_view name) {
-  const auto it = body.find(name);
-  return it == body.end() ? nullptr : &it->second;
-}
+const FlatValue* field(const FlatObject& body, std::string_view name) { return body.find(name); }
 
 // Field readers: nullopt with `why` naming the field when it is missing or malformed.
 std::optional<std::string> text_field(const FlatObject& body, const char* name,

@@ -2,6 +2,7 @@
 // Writing flat JSON objects without a document (the merchant API's answers, the simulator's
 // wallet-json messages).
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,9 +14,14 @@ namespace fusebox {
 inline void append_json_quoted(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  // Runs that need no escape (nearly every value) are appended whole.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out.append(value.substr(run, i - run));
+    run = i + 1;
+    switch (byte) {
       case '"':
         out += "\\\"";
         break;
@@ -38,15 +44,12 @@ inline void append_json_quoted(std::string& out, std::string_view value) {
         out += "\\t";
         break;
       default:
-        if (byte < 0x20) {
-          out += "\\u00";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0xf];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[byte >> 4];
+        out += kHex[byte & 0xf];
     }
   }
+  out.append(value.substr(run));
   out += '"';
 }
 
@@ -64,7 +67,10 @@ class JsonObjectWriter {
   }
   JsonObjectWriter& number(std::string_view key, std::int64_t value) {
     name(key);
-    out_ += std::to_string(value);
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    (void)ec;  // 24 characters hold any int64
+    out_.append(digits, end);
     return *this;
   }
   JsonObjectWriter& text_if(std::string_view key, std::string_view value) {
