@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <map>
 #include <optional>
 #include <utility>
-#include <vector>
 
 #include <climits>
 #include <nlohmann/json.hpp>
 
 #include "fusebox/common/json_writer.hpp"
+
+#include "flat_object.hpp"
 
 namespace fusebox::sim::wallet_json {
 
@@ -73,48 +73,6 @@ std::string_view code_name(AnswerCode code) {
   }
   return "SYSTEM_ERROR";
 }
-
-// A wallet-json message, read or written: a flat object whose values are strings or integers,
-// keys in byte order (the order the canonical string wants and JSON text is written in).
-struct FlatValue {
-  bool integer = false;
-  std::string text;         // a string's value, or an integer's decimal digits
-  std::int64_t number = 0;  // an integer's value; -1 past INT64_MAX (never a valid amount)
-};
-// The fields in key order, in one vector: a message has about ten, so a sorted vector finds
-// and inserts faster than a tree, with one allocation for all of them instead of one each
-// (the channel's front door is its hot path).
-class FlatObject {
- public:
-  using Field = std::pair<std::string, FlatValue>;
-  FlatObject() { fields_.reserve(kTypicalFields); }
-
-  void insert_or_assign(std::string key, FlatValue value) {
-    const auto at = lower_bound(key);
-    if (at != fields_.end() && at->first == key) {
-      at->second = std::move(value);
-    } else {
-      fields_.emplace(at, std::move(key), std::move(value));
-    }
-  }
-  [[nodiscard]] const FlatValue* find(std::string_view key) const {
-    const auto at = std::lower_bound(fields_.begin(), fields_.end(), key, key_before);
-    return at != fields_.end() && at->first == key ? &at->second : nullptr;
-  }
-  [[nodiscard]] bool contains(std::string_view key) const { return find(key) != nullptr; }
-  [[nodiscard]] std::size_t size() const { return fields_.size(); }
-  [[nodiscard]] auto begin() const { return fields_.begin(); }
-  [[nodiscard]] auto end() const { return fields_.end(); }
-
- private:
-  static constexpr std::size_t kTypicalFields = 12;
-  static bool key_before(const Field& field, std::string_view key) { return field.first < key; }
-  std::vector<Field>::iterator lower_bound(std::string_view key) {
-    return std::lower_bound(fields_.begin(), fields_.end(), key, key_before);
-  }
-
-  std::vector<Field> fields_;
-};
 
 void put(FlatObject& object, std::string key, std::string text) {
   object.insert_or_assign(std::move(key), FlatValue{false, std::move(text), 0});
@@ -182,92 +140,6 @@ void put_refund(FlatObject& body, const RefundView& refund) {
   put(body, "refund_id", refund.refund_id);
   put(body, "refund_state", std::string(refund_state_name(refund.state)));
   put(body, "refund_amount", refund.amount_minor);
-}
-
-// A request body is read in one SAX pass, without building a JSON document: the channel's
-// front door is its hot path.
-
-class FlatReader {
- public:
-  using number_integer_t = json::number_integer_t;
-  using number_unsigned_t = json::number_unsigned_t;
-  using number_float_t = json::number_float_t;
-  using string_t = json::string_t;
-  using binary_t = json::binary_t;
-
-  bool start_object(std::size_t /*size*/) {
-    if (depth_ != 0) return nested();
-    depth_ = 1;
-    seen_object_ = true;
-    return true;
-  }
-  bool end_object() {
-    --depth_;
-    return true;
-  }
-  bool key(string_t& key) {
-    if (depth_ != 1) return nested();
-    key_ = std::move(key);
-    if (object_.contains(key_)) return fail("a field appears twice");
-    return true;
-  }
-  bool string(string_t& value) { return put(FlatValue{false, std::move(value), 0}); }
-  bool number_integer(number_integer_t value) {
-    return put(FlatValue{true, std::to_string(value), value});
-  }
-  bool number_unsigned(number_unsigned_t value) {
-    const auto number = value > static_cast<number_unsigned_t>(INT64_MAX)
-                            ? std::int64_t{-1}
-                            : static_cast<std::int64_t>(value);
-    return put(FlatValue{true, std::to_string(value), number});
-  }
-  bool number_float(number_float_t /*value*/, const string_t& /*text*/) { return not_flat(); }
-  bool boolean(bool /*value*/) { return not_flat(); }
-  bool null() { return not_flat(); }
-  bool binary(binary_t& /*value*/) { return not_flat(); }
-  bool start_array(std::size_t /*size*/) { return depth_ == 0 ? fail(kNotObject) : not_flat(); }
-  bool end_array() { return true; }
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
-                   const nlohmann::detail::exception& /*error*/) {
-    return fail(kNotObject);
-  }
-
-  // The object, or nullopt with `why` set.
-  std::optional<FlatObject> take(bool parsed, std::string& why) {
-    if (why_.empty() && (!parsed || !seen_object_)) why_ = kNotObject;
-    if (!why_.empty()) {
-      why = why_;
-      return std::nullopt;
-    }
-    return std::move(object_);
-  }
-
- private:
-  static constexpr const char* kNotObject = "body is not a JSON object";
-
-  bool put(FlatValue value) {
-    if (depth_ != 1) return depth_ == 0 ? fail(kNotObject) : nested();
-    object_.insert_or_assign(std::move(key_), std::move(value));  // key() refused a repeat
-    return true;
-  }
-  bool not_flat() { return depth_ == 0 ? fail(kNotObject) : nested(); }
-  bool nested() { return fail(key_ + ": expected a string or an integer"); }
-  bool fail(std::string why) {
-    if (why_.empty()) why_ = std::move(why);
-    return false;
-  }
-
-  int depth_ = 0;
-  bool seen_object_ = false;
-  std::string key_;
-  FlatObject object_;
-  std::string why_;
-};
-
-std::optional<FlatObject> parse_flat_object(std::string_view body, std::string& why) {
-  FlatReader reader;
-  const bool parsed = json::sax_parse(body, &reader, json::input_format_t::json, true, false);
-  return reader.take(parsed, why);
 }
 
 const FlatValue* field(const FlatObject& body, std::string_view name) { return body.find(name); }
@@ -362,6 +234,31 @@ bool signature_holds(const FlatObject& body, const MessageVerifier& merchant) {
 }
 
 }  // namespace
+
+std::string detail::describe_body(std::string_view body, BodyReader reader) {
+  std::string why;
+  std::optional<FlatObject> object;
+  switch (reader) {
+    case BodyReader::either:
+      object = parse_flat_object(body, why);
+      break;
+    case BodyReader::plain:
+      object = parse_plain_object(body);
+      if (!object) return "not plain";
+      break;
+    case BodyReader::general:
+      object = parse_general_object(body, why);
+      break;
+  }
+  if (!object) return "error: " + why;
+  std::string out;
+  for (const auto& [key, value] : *object) {
+    out.append(key).append(value.integer ? " = integer " : " = string ").append(value.text);
+    if (value.integer) out.append(" (").append(std::to_string(value.number)).append(")");
+    out += '\n';
+  }
+  return out;
+}
 
 std::variant<ParsedRequest, HttpReply> parse_request(std::string_view method,
                                                      std::string_view target, std::string_view body,

@@ -3,9 +3,14 @@
 // the channel's key, and the in-message faults (503, 429, bad signature, malformed) show.
 #include "fusebox/simulator/wallet_json.hpp"
 
+#include <string>
+#include <vector>
+
 #include <climits>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "fusebox/common/rng.hpp"
 
 namespace fusebox::sim {
 namespace {
@@ -252,6 +257,122 @@ TEST_F(WalletJsonTest, NoSignatureSchemeAcceptsUnsignedRequests) {
   const json body =
       json::parse(wj::render_decision(paid_decision(), MessageSigner::none(), kEnvelope).body);
   EXPECT_FALSE(body.contains("sign"));
+}
+
+// The fast reader of plain bodies and the general (nlohmann) reader must read every body
+// alike: the fast one takes only what it is sure of and passes the rest on.
+std::string read_either(std::string_view body) {
+  return wj::detail::describe_body(body, wj::detail::BodyReader::either);
+}
+std::string read_general(std::string_view body) {
+  return wj::detail::describe_body(body, wj::detail::BodyReader::general);
+}
+std::string read_plain(std::string_view body) {
+  return wj::detail::describe_body(body, wj::detail::BodyReader::plain);
+}
+
+const std::string kPlainPay =
+    R"({"amount":100,"currency":"CNY","merchant_id":"m","nonce":"n","order_id":"t0-1-7",)"
+    R"("timestamp":1700000000})";
+
+TEST(WalletJsonBodies, APlainBodyIsReadByTheFastReaderAsTheGeneralOneReadsIt) {
+  EXPECT_NE(read_plain(kPlainPay), "not plain");  // the fast path is really taken
+  EXPECT_EQ(read_plain(kPlainPay), read_general(kPlainPay));
+  EXPECT_EQ(read_general(kPlainPay),
+            "amount = integer 100 (100)\ncurrency = string CNY\nmerchant_id = string m\n"
+            "nonce = string n\norder_id = string t0-1-7\ntimestamp = integer 1700000000 "
+            "(1700000000)\n");
+}
+
+TEST(WalletJsonBodies, UnusualBodiesReadAlikeBothWays) {
+  const std::vector<std::string> bodies{
+      "",
+      "{}",
+      " \t\r\n{ } \n",
+      "{}x",
+      "[]",
+      "null",
+      "\"text\"",
+      "\xef\xbb\xbf{\"a\":1}",
+      R"({"a":1,})",
+      R"({"a" 1})",
+      R"({"a":1 "b":2})",
+      R"({"a":1,"a":2})",
+      R"({"a":"x","a":"x"})",
+      R"({"a":-0})",
+      R"({"a":-})",
+      R"({"a":01})",
+      R"({"a":1.5})",
+      R"({"a":1e3})",
+      R"({"a":1E3})",
+      R"({"a":123456789012345678})",
+      R"({"a":-123456789012345678})",
+      R"({"a":1234567890123456789})",
+      R"({"a":9223372036854775807})",
+      R"({"a":9223372036854775808})",
+      R"({"a":-9223372036854775808})",
+      R"({"a":18446744073709551616})",
+      R"({"a":true})",
+      R"({"a":null})",
+      R"({"a":[1]})",
+      R"({"a":{"b":1}})",
+      R"({"a":"tab	here"})",
+      "{\"a\":\"raw\ttab\"}",
+      "{\"a\":\"del\x7f\"}",
+      R"({"a":"quote\"inside"})",
+      R"({"a":"\u00e9\ud83d\udcb3"})",
+      R"({"a":"\ud83d"})",
+      "{\"a\":\"\xc3\xa9\"}",
+      "{\"a\":\"\xc3\"}",
+      "{\"\":\"empty key\"}",
+      R"({"a":"unterminated})",
+      R"({"a":1)",
+      R"({"a")",
+      R"({a:1})",
+      kPlainPay,
+  };
+  for (const std::string& body : bodies) {
+    EXPECT_EQ(read_either(body), read_general(body)) << "body: " << body;
+    const std::string plain = read_plain(body);
+    if (plain != "not plain") {
+      EXPECT_EQ(plain, read_general(body)) << "body: " << body;
+    }
+  }
+}
+
+TEST(WalletJsonBodies, MutatedBodiesReadAlikeBothWays) {
+  // Seeded mutations of a plain body: bytes inserted, removed or replaced from an alphabet
+  // of JSON's own characters. A failure names the seed and the round.
+  constexpr std::uint64_t kSeed = 7;
+  Rng rng(kSeed);
+  const std::string alphabet = "{}[]\":,-+.eE0123456789 \t\n\\/\"uatrfnl\x01\x7f\xc3\xa9";
+  std::size_t plain_read = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    std::string body = kPlainPay;
+    const auto edits = 1 + rng.next_u64() % 4;
+    for (std::uint64_t e = 0; e < edits; ++e) {
+      const auto at = static_cast<std::size_t>(rng.next_u64() % (body.size() + 1));
+      const char c = alphabet[rng.next_u64() % alphabet.size()];
+      switch (rng.next_u64() % 3) {
+        case 0:
+          body.insert(at, 1, c);
+          break;
+        case 1:
+          if (at < body.size()) body.erase(at, 1);
+          break;
+        default:
+          if (at < body.size()) body[at] = c;
+      }
+    }
+    const std::string general = read_general(body);
+    ASSERT_EQ(read_either(body), general)
+        << "seed " << kSeed << ", round " << round << ": " << body;
+    const std::string plain = read_plain(body);
+    if (plain == "not plain") continue;
+    ++plain_read;
+    ASSERT_EQ(plain, general) << "seed " << kSeed << ", round " << round << ": " << body;
+  }
+  EXPECT_GT(plain_read, 1'000U);  // the mutations exercise the fast reader, not only the other
 }
 
 }  // namespace

@@ -71,4 +71,13 @@ struct Envelope {
 // Only this counts as an acknowledgement: HTTP 200 and a body of exactly kAckBody.
 [[nodiscard]] bool is_ack(int status, std::string_view body);
 
+namespace detail {
+// How a request body reads, for tests: its fields in key order ("key = string text" or
+// "key = integer text (value)"), or "error: why". `plain` is the fast reader of plain
+// bodies alone ("not plain" when it passes the body on), `general` the nlohmann reader
+// alone, `either` what parse_request uses: the two must agree on every body.
+enum class BodyReader : std::uint8_t { either, plain, general };
+[[nodiscard]] std::string describe_body(std::string_view body, BodyReader reader);
+}  // namespace detail
+
 }  // namespace fusebox::sim::wallet_json
