@@ -19,18 +19,9 @@ source bench/lib.sh
 build_fusebox_with_wrk
 command -v perf >/dev/null || { echo "needs perf (linux-perf)" >&2; exit 2; }
 
-cat > "$work/slow.json" <<JSON
-{"seed": 1, "channels": [{"name": "slow", "family": "wallet-json", "sign": "none", "tls": false,
-  "latency_ms": {"pay": 50}, "notify": {"enabled": false},
-  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
 echo "$(nproc) cores, $(date -u +%F), $fusebox, ${duration}s per round"
 for round in $(seq "$rounds"); do
-  $fusebox simulator --config "$work/slow.json" > "$work/slow.ready" 2>"$work/slow.err" &
-  sim_pid=$!
-  pids+=("$sim_pid")
-  wait_ready "$work/slow.ready"
-  url=$(ready_field "$work/slow.ready" '["channels"]["slow"]["url"]')
+  start_simulator slow none 50  # a fresh process each round
   RUN=w$round wrk -t1 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$url" >/dev/null 2>&1 || true
   (sleep 1; perf record -q -e syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg,syscalls:sys_enter_sendmsg \
      -p "$sim_pid" -o "$work/trace.data" -- sleep 1 >/dev/null 2>&1) &

@@ -51,6 +51,22 @@ build_fusebox_with_wrk() {
   fusebox=$build/harness/fusebox
 }
 
+# Needs $fusebox (build_fusebox_with_wrk).
+start_simulator() {  # name sign pay-latency-ms: one plain-HTTP wallet-json channel NAME that
+  # never settles, notifications off; sets sim_pid, control and url (the channel's)
+  cat > "$work/$1.json" <<JSON
+{"seed": 1, "channels": [{"name": "$1", "family": "wallet-json", "sign": "$2", "tls": false,
+  "latency_ms": {"pay": $3}, "notify": {"enabled": false},
+  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
+JSON
+  $fusebox simulator --config "$work/$1.json" > "$work/$1.ready" 2>"$work/$1.err" &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  wait_ready "$work/$1.ready"
+  control=$(ready_field "$work/$1.ready" '["control"]')
+  url=$(ready_field "$work/$1.ready" "[\"channels\"][\"$1\"][\"url\"]")
+}
+
 # Starts `fusebox simulator` on $work/sim.json and then `fusebox gateway` on $work/gw.json
 # taking its channels from it, both stopped on exit. Sets `control`, `api` and `gw_pid`.
 start_simulator_and_gateway() {

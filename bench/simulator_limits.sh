@@ -17,20 +17,6 @@ root=$(pwd)
 source bench/lib.sh
 build_fusebox_with_wrk
 
-start_simulator() {  # name sign pay-latency-ms: one plain-HTTP wallet-json channel NAME that
-  # never settles, notifications off; sets sim_pid, control and url (the channel's)
-  cat > "$work/$1.json" <<JSON
-{"seed": 1, "channels": [{"name": "$1", "family": "wallet-json", "sign": "$2", "tls": false,
-  "latency_ms": {"pay": $3}, "notify": {"enabled": false},
-  "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
-JSON
-  $fusebox simulator --config "$work/$1.json" > "$work/$1.ready" 2>"$work/$1.err" &
-  sim_pid=$!
-  pids+=("$sim_pid")
-  wait_ready "$work/$1.ready"
-  control=$(ready_field "$work/$1.ready" '["control"]')
-  url=$(ready_field "$work/$1.ready" "[\"channels\"][\"$1\"][\"url\"]")
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 wrk_rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 echo "$(nproc) cores, $(date -u +%F), $fusebox, ${duration}s per measurement"

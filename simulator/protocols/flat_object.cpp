@@ -115,8 +115,8 @@ class PlainReader {
       skip_space();
       if (!take(':')) return std::nullopt;
       skip_space();
-      const bool read = peek() == '"' ? plain_string(value.text) : plain_integer(value);
-      if (!read || object.contains(key)) return std::nullopt;
+      const bool got = peek() == '"' ? plain_string(value.text) : plain_integer(value);
+      if (!got || object.contains(key)) return std::nullopt;
       object.insert_or_assign(std::move(key), std::move(value));
       skip_space();
       if (take('}')) return finish(std::move(object));
