@@ -53,13 +53,15 @@ build_fusebox_with_wrk() {
 
 # Needs $fusebox (build_fusebox_with_wrk).
 start_simulator() {  # name sign pay-latency-ms: one plain-HTTP wallet-json channel NAME that
-  # never settles, notifications off; sets sim_pid, control and url (the channel's)
+  # never settles, notifications off; sets sim_pid, control and url (the channel's).
+  # SIM_SEND_THREADS, when set, is passed as --send-threads (default: the command's).
   cat > "$work/$1.json" <<JSON
 {"seed": 1, "channels": [{"name": "$1", "family": "wallet-json", "sign": "$2", "tls": false,
   "latency_ms": {"pay": $3}, "notify": {"enabled": false},
   "outcome": {"success_p": 0, "decline_p": 0, "expire_after_s": 3600}}]}
 JSON
-  $fusebox simulator --config "$work/$1.json" > "$work/$1.ready" 2>"$work/$1.err" &
+  $fusebox simulator --config "$work/$1.json" ${SIM_SEND_THREADS:+--send-threads "$SIM_SEND_THREADS"} \
+    > "$work/$1.ready" 2>"$work/$1.err" &
   sim_pid=$!
   pids+=("$sim_pid")
   wait_ready "$work/$1.ready"

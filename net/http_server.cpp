@@ -1,16 +1,22 @@
 #include "fusebox/net/http_server.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <sstream>
+#include <sys/socket.h>
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "fusebox/net/io_threads.hpp"
 
 namespace fusebox::net {
 
@@ -78,11 +84,12 @@ class SessionBase {
 class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, Handler handler, HttpLimits limits,
-       std::shared_ptr<asio::ssl::context> tls)
+       std::shared_ptr<asio::ssl::context> tls, IoThreads* senders)
       : io_(io),
         handler_(std::move(handler)),
         limits_(limits),
         tls_(std::move(tls)),
+        senders_(senders),
         sweeper_(io) {}
 
   void open(const tcp::endpoint& endpoint) {
@@ -134,6 +141,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   Handler handler_;
   HttpLimits limits_;
   std::shared_ptr<asio::ssl::context> tls_;
+  IoThreads* senders_;  // null: every answer is written here
   asio::steady_timer sweeper_;
   std::optional<tcp::acceptor> acceptor_;
   tcp::endpoint endpoint_;
@@ -166,12 +174,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
-    beast::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().close(ignored);
+    if (!sending_elsewhere_) close_socket();
     if (auto server = server_.lock()) server->forget(this);  // may destroy *this: last line
   }
 
  private:
+  void close_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
   void idle() {
     waiting_for_client_ = true;
     last_activity_ = std::chrono::steady_clock::now();
@@ -214,10 +226,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     waiting_for_client_ = false;  // the channel's latency is not idleness
     auto server = server_.lock();
     if (!server) return close();
+    in_handler_ = true;  // an answer given now is written now, on this thread
     server->handler_(std::move(in), [self = this->shared_from_this()](HttpResponseOut out) {
       asio::dispatch(self->stream_.get_executor(),
                      [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
     });
+    in_handler_ = false;
   }
 
   void reject(int status, const std::string& code, const std::string& message) {
@@ -248,8 +262,44 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       case WireDelivery::slow_dribble:
         return dribble(0);
       default:
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+          const auto server = server_.lock();
+          if (!in_handler_ && server && server->senders_) return send_elsewhere(*server->senders_);
+        }
         return write_then(out_.size(), &Session::next);
     }
+  }
+
+  // An answer given later (its latency ran out in a timer queue) is written on one of the
+  // sender threads. When the latencies of hundreds of connections run out together, their
+  // answers then leave on more than one core rather than one after another here: a loopback
+  // send costs several microseconds, since it wakes the reader. Only the descriptor crosses
+  // threads: no operation of ours is pending on it meanwhile, and close() leaves it open
+  // until the write is back (a closed descriptor's number may be reused at once).
+  void send_elsewhere(IoThreads& senders) {
+    sending_elsewhere_ = true;
+    const int fd = beast::get_lowest_layer(stream_).socket().native_handle();
+    asio::post(senders.next(),
+               [self = this->shared_from_this(), fd, executor = stream_.get_executor()] {
+                 const ssize_t sent =
+                     ::send(fd, self->out_.data(), self->out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+                 const int error = sent < 0 ? errno : 0;
+                 asio::post(executor, [self, sent, error] { self->sent_elsewhere(sent, error); });
+               });
+  }
+
+  void sent_elsewhere(ssize_t sent, int error) {
+    sending_elsewhere_ = false;
+    if (closed_) return close_socket();  // closed meanwhile: the descriptor goes now
+    if (sent < 0 && error != EAGAIN && error != EWOULDBLOCK && error != EINTR) return close();
+    const auto done = static_cast<std::size_t>(std::max<ssize_t>(sent, 0));
+    if (done == out_.size()) return next();
+    // The socket's buffer was full: the rest goes the usual way.
+    asio::async_write(stream_, asio::buffer(out_.data() + done, out_.size() - done),
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        self->next();
+                      });
   }
 
   void write_then(std::size_t bytes, void (Session::*after)()) {
@@ -310,6 +360,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool waiting_for_client_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
+  bool in_handler_ = false;
+  bool sending_elsewhere_ = false;  // the descriptor is in a sender thread's hands
 };
 
 void HttpServer::Impl::accept() {
@@ -345,8 +397,8 @@ void HttpServer::Impl::accept() {
 }
 
 HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpLimits limits,
-                       std::shared_ptr<asio::ssl::context> tls)
-    : impl_(std::make_shared<Impl>(io, std::move(handler), limits, std::move(tls))) {}
+                       std::shared_ptr<asio::ssl::context> tls, IoThreads* senders)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits, std::move(tls), senders)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

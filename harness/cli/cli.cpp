@@ -34,6 +34,7 @@ struct Options {
   std::string simulator_url;
   std::vector<std::string> results;
   std::optional<std::uint64_t> simulator_seed;
+  std::size_t send_threads = kDefaultSimulatorSendThreads;
   std::optional<std::uint16_t> gateway_port;
   std::string store;
   std::string admin_token;
@@ -143,6 +144,12 @@ void add_subcommands(CLI::App& app, Options& o) {
       "simulator", "Start the channel simulator on 127.0.0.1; print one JSON ready line");
   simulator->add_option("--config", o.config, "Simulator config file (default: built-in channels)");
   simulator->add_option("--seed", o.simulator_seed, "Master seed (overrides the config's)");
+  simulator
+      ->add_option("--send-threads", o.send_threads,
+                   "Threads that write the answers which waited for a latency (0: all on the "
+                   "models' thread)")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
 
   auto* gateway = app.add_subcommand(
       "gateway", "Start the reference gateway on 127.0.0.1; print one JSON ready line");
@@ -189,7 +196,8 @@ int dispatch(const CLI::App& app, const Options& o, std::ostream& out, std::ostr
   }
   if (name == "sweep") return sweep_command(o.batch, out, err);
   if (name == "tune") return tune_command(o.batch, out, err);
-  if (name == "simulator") return run_simulator({o.config, o.simulator_seed}, out, err);
+  if (name == "simulator")
+    return run_simulator({o.config, o.simulator_seed, o.send_threads}, out, err);
   if (name == "gateway") {
     return run_gateway({o.config, o.simulator_url, o.gateway_port, o.store, o.admin_token,
                         o.insecure_local, o.alert_webhook, o.role, o.notify_tls},

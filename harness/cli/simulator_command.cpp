@@ -27,7 +27,7 @@ int run_simulator(const SimulatorOptions& options, std::ostream& out, std::ostre
   err << "fusebox simulator: seed " << spec.seed << "\n";
 
   boost::asio::io_context io;
-  sim::live::LiveSimulator simulator(io, spec);
+  sim::live::LiveSimulator simulator(io, spec, options.send_threads);
   try {
     out << simulator.start().dump() << std::endl;  // the ready line: scripts never guess ports
   } catch (const std::system_error& e) {

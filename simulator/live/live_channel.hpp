@@ -163,7 +163,7 @@ using Channels = std::map<std::string, std::unique_ptr<LiveChannel>>;  // ordere
 [[nodiscard]] std::unique_ptr<LiveChannel> make_wallet_channel(
     boost::asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
     const std::string& secret, std::shared_ptr<boost::asio::ssl::context> tls,
-    std::shared_ptr<boost::asio::ssl::context> notify_tls);
+    std::shared_ptr<boost::asio::ssl::context> notify_tls, net::IoThreads* senders);
 [[nodiscard]] std::unique_ptr<LiveChannel> make_bank_channel(boost::asio::io_context& io,
                                                              Timers& timers, ChannelSpec spec,
                                                              std::uint64_t seed,

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include "fusebox/common/clock.hpp"
 #include "fusebox/common/test_pki.hpp"
+#include "fusebox/net/io_threads.hpp"
 #include "fusebox/net/tls.hpp"
 
 #include "live_channel.hpp"
@@ -27,9 +29,10 @@ constexpr auto kListenerCheck = std::chrono::milliseconds(100);
 
 class LiveSimulator::Impl {
  public:
-  Impl(asio::io_context& io, SimulatorSpec spec)
+  Impl(asio::io_context& io, SimulatorSpec spec, std::size_t send_threads)
       : io_(io),
         spec_(std::move(spec)),
+        send_threads_(send_threads),
         timers_(io, clock_),
         listener_check_(io),
         control_(
@@ -49,6 +52,7 @@ class LiveSimulator::Impl {
             HttpLimits{}) {}
 
   json start() {
+    if (send_threads_ > 0) senders_.emplace(send_threads_);
     const bool any_tls =
         std::any_of(spec_.channels.begin(), spec_.channels.end(),
                     [](const ChannelSpec& c) { return c.tls && c.family != Family::bank_binary; });
@@ -68,7 +72,8 @@ class LiveSimulator::Impl {
       auto live = channel.family == Family::bank_binary
                       ? make_bank_channel(io_, timers_, channel, spec_.seed, secret)
                       : make_wallet_channel(io_, timers_, channel, spec_.seed, secret,
-                                            channel.tls ? tls_ : nullptr, notify_tls_);
+                                            channel.tls ? tls_ : nullptr, notify_tls_,
+                                            senders_ ? &*senders_ : nullptr);
       live->set_endpoint(live->listen(spec_.host));
       ready["channels"][channel.model.name] = live->endpoint();
       channels_.emplace(channel.model.name, std::move(live));
@@ -151,6 +156,7 @@ class LiveSimulator::Impl {
 
   asio::io_context& io_;
   SimulatorSpec spec_;
+  std::size_t send_threads_;
   MonotonicClock clock_;
   Timers timers_;
   asio::steady_timer listener_check_;
@@ -159,13 +165,15 @@ class LiveSimulator::Impl {
   TestCa ca_ = make_test_ca("fusebox simulator test CA");
   std::shared_ptr<asio::ssl::context> tls_;         // TLS channels' server side
   std::shared_ptr<asio::ssl::context> notify_tls_;  // HTTPS notifications' client side
+  // Before the channels: destroyed after their servers, while `io_` still exists.
+  std::optional<net::IoThreads> senders_;
   Channels channels_;
   HttpServer control_;
   bool stopped_ = false;
 };
 
-LiveSimulator::LiveSimulator(asio::io_context& io, SimulatorSpec spec)
-    : impl_(std::make_unique<Impl>(io, std::move(spec))) {}
+LiveSimulator::LiveSimulator(asio::io_context& io, SimulatorSpec spec, std::size_t send_threads)
+    : impl_(std::make_unique<Impl>(io, std::move(spec), send_threads)) {}
 LiveSimulator::~LiveSimulator() = default;
 json LiveSimulator::start() { return impl_->start(); }
 void LiveSimulator::stop() { impl_->stop(); }

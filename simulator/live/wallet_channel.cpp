@@ -63,7 +63,7 @@ class WalletChannel final : public LiveChannel {
  public:
   WalletChannel(asio::io_context& io, Timers& timers, ChannelSpec spec, std::uint64_t seed,
                 const std::string& secret, std::shared_ptr<asio::ssl::context> tls,
-                std::shared_ptr<asio::ssl::context> notify_tls)
+                std::shared_ptr<asio::ssl::context> notify_tls, net::IoThreads* senders)
       : timers_(timers),
         tls_(tls != nullptr),
         spec_(std::move(spec)),
@@ -78,7 +78,7 @@ class WalletChannel final : public LiveChannel {
             [this](HttpRequestIn in, Responder respond) {
               handle(std::move(in), std::move(respond));
             },
-            HttpLimits{}, std::move(tls)) {}
+            HttpLimits{}, std::move(tls), senders) {}
 
   nlohmann::json listen(const std::string& host) override {
     const auto port = server_.listen(host, static_cast<std::uint16_t>(spec_.ports.at(0)));
@@ -199,9 +199,10 @@ std::unique_ptr<LiveChannel> make_wallet_channel(asio::io_context& io, Timers& t
                                                  ChannelSpec spec, std::uint64_t seed,
                                                  const std::string& secret,
                                                  std::shared_ptr<asio::ssl::context> tls,
-                                                 std::shared_ptr<asio::ssl::context> notify_tls) {
+                                                 std::shared_ptr<asio::ssl::context> notify_tls,
+                                                 net::IoThreads* senders) {
   auto channel = std::make_unique<WalletChannel>(io, timers, std::move(spec), seed, secret,
-                                                 std::move(tls), std::move(notify_tls));
+                                                 std::move(tls), std::move(notify_tls), senders);
   channel->add_configured_faults();
   return channel;
 }

@@ -1,6 +1,7 @@
 // Proves the live simulator over real loopback sockets: a wallet answers after its latency,
 // settles the order and notifies a merchant that ACKs; the control API sets and clears
 // faults, reads the ledger and registers merchant keys; transport faults reach the wire.
+// All of it with and without sender threads.
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -137,7 +138,9 @@ std::string pay_body(const std::string& order_id) {
       .dump();
 }
 
-class LiveSimulatorTest : public ::testing::Test {
+// Every test runs twice: with every answer written on the models' one thread, and with the
+// late ones written by two sender threads (`fusebox simulator --send-threads`).
+class LiveSimulatorTest : public ::testing::TestWithParam<std::size_t> {
  protected:
   void SetUp() override {
     merchant_ = std::make_unique<HttpServer>(
@@ -163,7 +166,7 @@ class LiveSimulatorTest : public ::testing::Test {
         {"name": "bank", "family": "bank-binary", "latency_ms": {"pay": 20, "query": 1},
          "outcome": {"success_p": 1, "decline_p": 0}}]})";
     simulator_ = std::make_unique<LiveSimulator>(
-        io_, parse_simulator(ConfigDocument::parse("test", config).root()));
+        io_, parse_simulator(ConfigDocument::parse("test", config).root()), GetParam());
     ready_ = simulator_->start();
     thread_ = std::thread([this] { io_.run(); });
     wx_ = port_of(ready_["channels"]["wx"]["url"]);
@@ -196,7 +199,7 @@ class LiveSimulatorTest : public ::testing::Test {
   std::vector<std::string> notifications_;
 };
 
-TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
+TEST_P(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
   EXPECT_EQ(ready_["seed"], 5);
   const auto start = std::chrono::steady_clock::now();
   const Reply paid = call(wx_, http::verb::post, "/v1/pay", pay_body("o-1"));
@@ -247,7 +250,7 @@ TEST_F(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
 
 // The models' timers are visible: how many wait, the queue's bound, and how many a full
 // queue lost (each an event that never happens).
-TEST_F(LiveSimulatorTest, ControlApiCountsTheModelsTimers) {
+TEST_P(LiveSimulatorTest, ControlApiCountsTheModelsTimers) {
   const json before = json::parse(call(control_, http::verb::get, "/control/timers").body);
   EXPECT_EQ(before["capacity"], 8'000'000);
   EXPECT_EQ(before["dropped"], 0);
@@ -258,7 +261,7 @@ TEST_F(LiveSimulatorTest, ControlApiCountsTheModelsTimers) {
   EXPECT_EQ(after["dropped"], 0);
 }
 
-TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
+TEST_P(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
   const Reply added =
       call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "outage"})");
   ASSERT_EQ(added.status, 201) << added.body;
@@ -289,7 +292,7 @@ TEST_F(LiveSimulatorTest, ControlApiSetsAndClearsFaults) {
 
 // A reset forgets orders, ledger, counters and live faults, and a settle timer set before it
 // does not charge anything after it.
-TEST_F(LiveSimulatorTest, ControlResetStartsEveryChannelAfresh) {
+TEST_P(LiveSimulatorTest, ControlResetStartsEveryChannelAfresh) {
   ASSERT_EQ(call(wx_, http::verb::post, "/v1/pay", pay_body("o-r")).status, 200);
   ASSERT_EQ(call(control_, http::verb::post, "/control/channels/wx/faults",
                  R"({"kind": "latency", "delay_ms": 5, "operation": "query"})")
@@ -317,7 +320,7 @@ TEST_F(LiveSimulatorTest, ControlResetStartsEveryChannelAfresh) {
   EXPECT_EQ(call(control_, http::verb::get, "/control/reset").status, 404);
 }
 
-TEST_F(LiveSimulatorTest, ControlApiNamesTheBadField) {
+TEST_P(LiveSimulatorTest, ControlApiNamesTheBadField) {
   const Reply bad = call(control_, http::verb::post, "/control/channels/wx/faults",
                          R"({"kind": "outage", "p": 7})");
   EXPECT_EQ(bad.status, 400);
@@ -327,7 +330,7 @@ TEST_F(LiveSimulatorTest, ControlApiNamesTheBadField) {
   EXPECT_EQ(call(control_, http::verb::get, "/control/whatever").status, 404);
 }
 
-TEST_F(LiveSimulatorTest, TransportFaultsReachTheWire) {
+TEST_P(LiveSimulatorTest, TransportFaultsReachTheWire) {
   ASSERT_EQ(
       call(control_, http::verb::post, "/control/channels/wx/faults", R"({"kind": "black_hole"})")
           .status,
@@ -347,7 +350,7 @@ TEST_F(LiveSimulatorTest, TransportFaultsReachTheWire) {
   ASSERT_FALSE(ledger.empty()) << "the reset came after the channel processed the request";
 }
 
-TEST_F(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
+TEST_P(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
   const std::uint16_t signed_port = port_of(ready_["channels"]["signed"]["url"]);
   EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", pay_body("o-5")).status, 401);
   EXPECT_NE(channel("signed")["public_key_pem"].get<std::string>().find("BEGIN PUBLIC KEY"),
@@ -369,7 +372,7 @@ TEST_F(LiveSimulatorTest, AsymmetricChannelsWantARegisteredMerchantKey) {
   EXPECT_EQ(call(signed_port, http::verb::post, "/v1/pay", body.dump()).status, 200);
 }
 
-TEST_F(LiveSimulatorTest, BankNodesAnswerPipelinedFramesByTraceNumber) {
+TEST_P(LiveSimulatorTest, BankNodesAnswerPipelinedFramesByTraceNumber) {
   const json nodes = ready_["channels"]["bank"]["nodes"];
   ASSERT_EQ(nodes.size(), 3U);
   const std::string key = channel("bank")["hmac_secret"];
@@ -403,7 +406,7 @@ TEST_F(LiveSimulatorTest, BankNodesAnswerPipelinedFramesByTraceNumber) {
             "A0");
 }
 
-TEST_F(LiveSimulatorTest, OneBankNodeDownRefusesConnectionsWhileTheOthersServe) {
+TEST_P(LiveSimulatorTest, OneBankNodeDownRefusesConnectionsWhileTheOthersServe) {
   const json nodes = ready_["channels"]["bank"]["nodes"];
   const std::string key = channel("bank")["hmac_secret"];
   ASSERT_EQ(call(control_, http::verb::post, "/control/channels/bank/faults",
@@ -421,7 +424,7 @@ TEST_F(LiveSimulatorTest, OneBankNodeDownRefusesConnectionsWhileTheOthersServe) 
       << "the node comes back when the fault is cleared";
 }
 
-TEST_F(LiveSimulatorTest, TlsChannelsServeACertificateFromTheControlApisCa) {
+TEST_P(LiveSimulatorTest, TlsChannelsServeACertificateFromTheControlApisCa) {
   const std::string url = ready_["channels"]["secure"]["url"];
   ASSERT_EQ(url.rfind("https://127.0.0.1:", 0), 0U) << url;
   const Reply ca = call(control_, http::verb::get, "/control/ca");
@@ -433,6 +436,13 @@ TEST_F(LiveSimulatorTest, TlsChannelsServeACertificateFromTheControlApisCa) {
   EXPECT_EQ(call_tls(port_of(url), "", "/v1/pay", pay_body("o-7")).status, 0)
       << "a client that does not trust the test CA must not get through";
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, LiveSimulatorTest,
+                         ::testing::Values(std::size_t{0}, std::size_t{2}),
+                         [](const ::testing::TestParamInfo<std::size_t>& param) {
+                           return param.param == 0 ? std::string("OneThread")
+                                                   : std::to_string(param.param) + "SendThreads";
+                         });
 
 }  // namespace
 }  // namespace fusebox::sim::live

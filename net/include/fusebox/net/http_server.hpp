@@ -65,11 +65,17 @@ struct HttpLimits {
   bool json_errors = false;
 };
 
+class IoThreads;
+
 class HttpServer {
  public:
-  // `tls` null: plain HTTP.
+  // `tls` null: plain HTTP. `senders` (plain HTTP only; may be null, must outlive the
+  // server's connections' writes: see io_threads.hpp): threads that write the answers a
+  // handler gives after it returns, so a burst of them leaves on more than one core. Reads,
+  // the handler and answers given at once stay on `io`'s thread.
   HttpServer(boost::asio::io_context& io, Handler handler, HttpLimits limits,
-             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
+             IoThreads* senders = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -1,8 +1,11 @@
 #pragma once
 // The live simulator: every configured channel served on loopback, its model driven in real
-// time on one io_context thread, plus the control API. `fusebox simulator` wires it to the
-// command line; tests run it in-process.
+// time on one io_context thread, plus the control API. Optional sender threads write the
+// plain-HTTP wallet channels' late answers (those that waited for a latency), so that a
+// burst of them leaves on more than one core. `fusebox simulator` wires it to the command
+// line; tests run it in-process.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,7 +19,8 @@ namespace fusebox::sim::live {
 
 class LiveSimulator {
  public:
-  LiveSimulator(boost::asio::io_context& io, SimulatorSpec spec);
+  // `send_threads`: how many sender threads (0: every answer is written on `io`'s thread).
+  LiveSimulator(boost::asio::io_context& io, SimulatorSpec spec, std::size_t send_threads = 0);
   ~LiveSimulator();
   LiveSimulator(const LiveSimulator&) = delete;
   LiveSimulator& operator=(const LiveSimulator&) = delete;
