@@ -102,10 +102,18 @@ TEST(CliTest, SimulatorConfigErrorsExit2NamingThePath) {
   EXPECT_EQ(r.out, "") << "no ready line for a simulator that did not start";
 }
 
+TEST(CliTest, SimulatorSendThreadsOutOfRangeExit2NamingTheOption) {
+  const Result r = run_fusebox({"simulator", "--send-threads", "17"});
+  EXPECT_EQ(r.exit_code, 2) << context(r);
+  EXPECT_NE(r.err.find("--send-threads"), std::string::npos) << context(r);
+  EXPECT_EQ(r.out, "") << "no ready line for a simulator that did not start";
+}
+
 TEST(CliTest, SimulatorPrintsOneReadyLineAndStopsOnSigterm) {
   const auto out_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_ready";
   const auto err_path = std::filesystem::path(::testing::TempDir()) / "fusebox_sim_err";
-  const pid_t pid = spawn_fusebox({"simulator", "--seed", "11"}, out_path, err_path);
+  const pid_t pid =
+      spawn_fusebox({"simulator", "--seed", "11", "--send-threads", "1"}, out_path, err_path);
   ASSERT_NE(pid, 0) << "cannot start " << FUSEBOX_BINARY;
   const std::string ready = wait_for_ready_line(out_path);
   EXPECT_EQ(stop(pid), 0) << slurp(err_path);
