@@ -9,7 +9,8 @@
 #     and the simulator's peak RSS over that run (VmHWM of a fresh process).
 # Every server listens on 127.0.0.1 and is stopped by its PID.
 #
-# Usage: [BUILD_DIR=build/ci] [ROUNDS=3] bench/simulator_limits.sh [DURATION_S=10]
+# Usage: [BUILD_DIR=build/ci] [ROUNDS=3] [BASELINE_SEND_THREADS=0] bench/simulator_limits.sh
+#        [DURATION_S=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -49,28 +50,47 @@ kill "$sim_pid"
 
 # 2. 50 ms of latency at 1,000 connections, on a fresh process for its RSS. ROUNDS rounds
 # (default 3) on the same process, each its own wrk run, and their median: one round on a
-# shared machine moves by 10% with what else runs.
+# shared machine moves by 10% with what else runs. BASELINE_SEND_THREADS=N also starts a
+# second simulator with `--send-threads N` and plays its rounds between these, for a
+# comparison in the same run.
 start_simulator slow none 50
 slow_url=$url
-RUN=w wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$slow_url" >/dev/null 2>&1 || true
-rounds=${ROUNDS:-3}
-rates=()
-for round in $(seq "$rounds"); do
-  RUN=m$round wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$slow_url" \
+slow_pid=$sim_pid
+if [ -n "${BASELINE_SEND_THREADS:-}" ]; then
+  SIM_SEND_THREADS=$BASELINE_SEND_THREADS start_simulator base none 50
+  base_url=$url
+fi
+slow_round() {  # label url round: one wrk run; prints it and appends its rate to $work/LABEL
+  RUN=m$3$1 wrk -t2 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$2" \
     > "$work/slow.wrk"
+  local rps p50 p99 errors
   rps=$(wrk_rps "$work/slow.wrk")
-  rates+=("$rps")
+  echo "$rps" >> "$work/$1.rates"
   p50=$(awk '$1 == "50%" {print $2}' "$work/slow.wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$work/slow.wrk")
   errors=$(grep -E "Socket errors|Non-2xx" "$work/slow.wrk" || echo "no socket errors, no non-2xx")
-  echo "  round $round: $rps req/s, p50 $p50, p99 $p99; $errors"
-done
-hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$sim_pid/status")
-python3 - "${rates[@]}" <<PY
+  echo "  round $3, $1: $rps req/s, p50 $p50, p99 $p99; $errors"
+}
+slow_median() {  # label: the median of its rounds against the ideal
+  python3 - "$1" $(cat "$work/$1.rates") <<'PY'
 import statistics, sys
-rates = [float(r) for r in sys.argv[1:]]
+label, rates = sys.argv[1], [float(r) for r in sys.argv[2:]]
 each = ", ".join(f"{r / 20000:.0%}" for r in rates)
 rps = statistics.median(rates)
-print(f"50 ms latency, 1,000 connections: median of {len(rates)} rounds {rps:,.0f} req/s = {rps / 20000:.0%} of the 20,000 the latency allows (rounds: {each})   (target >= 90%)")
+print(f"50 ms latency, 1,000 connections, {label}: median of {len(rates)} rounds {rps:,.0f} req/s = {rps / 20000:.0%} of the 20,000 the latency allows (rounds: {each})   (target >= 90%)")
 PY
+}
+RUN=w wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$slow_url" >/dev/null 2>&1 || true
+if [ -n "${base_url:-}" ]; then
+  RUN=wb wrk -t2 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$base_url" >/dev/null 2>&1 || true
+fi
+for round in $(seq "${ROUNDS:-3}"); do
+  slow_round default "$slow_url" "$round"
+  if [ -n "${base_url:-}" ]; then
+    slow_round "send-threads-$BASELINE_SEND_THREADS" "$base_url" "$round"
+  fi
+done
+hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$slow_pid/status")
+slow_median default
+if [ -n "${base_url:-}" ]; then slow_median "send-threads-$BASELINE_SEND_THREADS"; fi
 echo "simulator peak RSS (VmHWM) over the 1,000-connection run: $hwm MiB   (target < 200 MiB)"

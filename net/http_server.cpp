@@ -263,8 +263,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return dribble(0);
       default:
         if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-          const auto server = server_.lock();
-          if (!in_handler_ && server && server->senders_) return send_elsewhere(*server->senders_);
+          if (!in_handler_) {
+            const auto server = server_.lock();
+            if (server && server->senders_) return send_elsewhere(*server->senders_);
+          }
         }
         return write_then(out_.size(), &Session::next);
     }
