@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Why the 50 ms / 1,000-connection test of bench/simulator_limits.sh sometimes falls short:
 # ROUNDS rounds of it (wrk -t1 -c1000, DURATION_S each after a 2 s warm-up), each with one
-# second of the simulator's recvmsg/sendmsg calls traced by `perf record` (syscall
-# tracepoints, so it needs root), and per round:
+# second of the simulator's recvmsg and sendmsg/sendto calls (sendto: its sender threads)
+# traced by `perf record` (syscall tracepoints, so it needs root), and per round:
 #   - held: per connection, request read -> its answer sent (50 ms is the fault; more is the
 #     simulator's one event loop working through a cohort of answers due together);
 #   - client: answer sent -> that connection's next request read (wrk's turnaround);
@@ -23,7 +23,8 @@ echo "$(nproc) cores, $(date -u +%F), $fusebox, ${duration}s per round"
 for round in $(seq "$rounds"); do
   start_simulator slow none 50  # a fresh process each round
   RUN=w$round wrk -t1 -c1000 -d2s -s "$root/bench/peers/pay.lua" "$url" >/dev/null 2>&1 || true
-  (sleep 1; perf record -q -e syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg,syscalls:sys_enter_sendmsg \
+  (sleep 1; perf record -q -e syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg \
+     -e syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto \
      -p "$sim_pid" -o "$work/trace.data" -- sleep 1 >/dev/null 2>&1) &
   tracer=$!
   RUN=m$round wrk -t1 -c1000 -d"${duration}s" --latency -s "$root/bench/peers/pay.lua" "$url" > "$work/slow.wrk"
@@ -52,7 +53,7 @@ for line in open(path):
                 client.append(t - last_send.pop(fd))
             recv_at[fd] = t
         pending = None
-    elif event.endswith('sys_enter_sendmsg'):
+    elif event.endswith('sys_enter_sendmsg') or event.endswith('sys_enter_sendto'):
         fd = int(re.search(r'fd: (0x[0-9a-f]+|\d+)', rest).group(1), 0)
         sends.append(t)
         if fd in recv_at:
