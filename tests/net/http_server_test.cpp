@@ -76,10 +76,11 @@ class ServerWithSenders : public ::testing::Test {
     server_.emplace(
         io_,
         [this](HttpRequestIn in, Responder respond) {
-          if (delay_ == 0ms) return respond(make_response(200, "text/plain", in.target));
+          std::string body = in.target + std::string(padding_, '.');
+          if (delay_ == 0ms) return respond(make_response(200, "text/plain", std::move(body)));
           auto timer = std::make_shared<asio::steady_timer>(io_, delay_);
-          timer->async_wait([timer, target = in.target, respond](beast::error_code) {
-            respond(make_response(200, "text/plain", target));
+          timer->async_wait([timer, body = std::move(body), respond](beast::error_code) {
+            respond(make_response(200, "text/plain", body));
           });
         },
         HttpLimits{}, nullptr, &*senders_);
@@ -104,6 +105,7 @@ class ServerWithSenders : public ::testing::Test {
   std::optional<HttpServer> server_;
   std::thread thread_;
   std::chrono::milliseconds delay_ = 0ms;
+  std::size_t padding_ = 0;  // bytes added to each answer's body
   std::uint16_t port_ = 0;
   Blocker blocker_;
 };
@@ -165,6 +167,20 @@ TEST_F(ServerWithSenders, ALateAnswerLeavesFromASenderThread) {
   EXPECT_EQ(client.answer(5s), "/late");
   client.send("/again");  // the connection reads on after the sender's write
   EXPECT_EQ(client.answer(5s), "/again");
+}
+
+TEST_F(ServerWithSenders, ALateAnswerLargerThanTheSocketBufferArrivesWhole) {
+  delay_ = 5ms;
+  padding_ = 6 << 20;  // more than a loopback send buffer takes at once: the rest goes later
+  start(1);
+  Client client(port_);
+  for (const std::string target : {"/big", "/next"}) {  // the connection reads on after it
+    client.send(target);
+    const std::optional<std::string> body = client.answer(10s);
+    ASSERT_TRUE(body.has_value()) << target << ": no whole answer";
+    EXPECT_EQ(body->size(), target.size() + padding_) << target;
+    EXPECT_TRUE(*body == target + std::string(padding_, '.')) << target << ": other bytes";
+  }
 }
 
 TEST_F(ServerWithSenders, EveryLateAnswerReachesItsOwnConnection) {
