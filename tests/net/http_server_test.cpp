@@ -68,48 +68,6 @@ class Blocker {
   bool released_ = false;
 };
 
-// A server whose handler answers with the request's target, at once or after `delay_`.
-class ServerWithSenders : public ::testing::Test {
- protected:
-  void start(std::size_t senders) {
-    senders_.emplace(senders);
-    server_.emplace(
-        io_,
-        [this](HttpRequestIn in, Responder respond) {
-          std::string body = in.target + std::string(padding_, '.');
-          if (delay_ == 0ms) return respond(make_response(200, "text/plain", std::move(body)));
-          auto timer = std::make_shared<asio::steady_timer>(io_, delay_);
-          timer->async_wait([timer, body = std::move(body), respond](beast::error_code) {
-            respond(make_response(200, "text/plain", body));
-          });
-        },
-        HttpLimits{}, nullptr, &*senders_);
-    port_ = server_->listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    blocker_.release();
-    if (thread_.joinable()) {
-      asio::post(io_, [this] {
-        server_->stop();
-        io_.stop();
-      });
-      thread_.join();
-    }
-    server_.reset();
-    senders_.reset();  // joined while io_ exists
-  }
-
-  asio::io_context io_;
-  std::optional<IoThreads> senders_;
-  std::optional<HttpServer> server_;
-  std::thread thread_;
-  std::chrono::milliseconds delay_ = 0ms;
-  std::size_t padding_ = 0;  // bytes added to each answer's body
-  std::uint16_t port_ = 0;
-  Blocker blocker_;
-};
-
 // One connection that sends a request and can wait for its answer, bounded.
 class Client {
  public:
@@ -145,6 +103,59 @@ class Client {
   http::response<http::string_body> response_;
 };
 
+// A server whose handler answers with the request's target, at once or after `delay_`.
+class ServerWithSenders : public ::testing::Test {
+ protected:
+  void start(std::size_t senders) {
+    senders_.emplace(senders);
+    server_.emplace(
+        io_,
+        [this](HttpRequestIn in, Responder respond) {
+          std::string body = in.target + std::string(padding_, '.');
+          if (delay_ == 0ms) return respond(make_response(200, "text/plain", std::move(body)));
+          auto timer = std::make_shared<asio::steady_timer>(io_, delay_);
+          timer->async_wait([timer, body = std::move(body), respond](beast::error_code) {
+            respond(make_response(200, "text/plain", body));
+          });
+        },
+        HttpLimits{}, nullptr, &*senders_);
+    port_ = server_->listen("127.0.0.1", 0);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  // A connection whose late answer waits behind the only sender thread, held.
+  std::unique_ptr<Client> late_answer_behind_a_held_sender() {
+    delay_ = 5ms;
+    start(1);
+    blocker_.hold(*senders_);
+    auto client = std::make_unique<Client>(port_);
+    client->send("/late");
+    EXPECT_EQ(client->answer(300ms), std::nullopt)
+        << "a late answer was written while the only sender thread was held";
+    return client;
+  }
+  void TearDown() override {
+    blocker_.release();
+    if (thread_.joinable()) {
+      asio::post(io_, [this] {
+        server_->stop();
+        io_.stop();
+      });
+      thread_.join();
+    }
+    server_.reset();
+    senders_.reset();  // joined while io_ exists
+  }
+
+  asio::io_context io_;
+  std::optional<IoThreads> senders_;
+  std::optional<HttpServer> server_;
+  std::thread thread_;
+  std::chrono::milliseconds delay_ = 0ms;
+  std::size_t padding_ = 0;  // bytes added to each answer's body
+  std::uint16_t port_ = 0;
+  Blocker blocker_;
+};
+
 TEST_F(ServerWithSenders, AnAnswerGivenAtOnceDoesNotWaitForTheSenders) {
   start(1);
   blocker_.hold(*senders_);
@@ -156,17 +167,11 @@ TEST_F(ServerWithSenders, AnAnswerGivenAtOnceDoesNotWaitForTheSenders) {
 }
 
 TEST_F(ServerWithSenders, ALateAnswerLeavesFromASenderThread) {
-  delay_ = 5ms;
-  start(1);
-  blocker_.hold(*senders_);
-  Client client(port_);
-  client.send("/late");
-  EXPECT_EQ(client.answer(300ms), std::nullopt)
-      << "a late answer was written while the only sender thread was held";
+  const auto client = late_answer_behind_a_held_sender();
   blocker_.release();
-  EXPECT_EQ(client.answer(5s), "/late");
-  client.send("/again");  // the connection reads on after the sender's write
-  EXPECT_EQ(client.answer(5s), "/again");
+  EXPECT_EQ(client->answer(5s), "/late");
+  client->send("/again");  // the connection reads on after the sender's write
+  EXPECT_EQ(client->answer(5s), "/again");
 }
 
 TEST_F(ServerWithSenders, ALateAnswerLargerThanTheSocketBufferArrivesWhole) {
@@ -210,13 +215,8 @@ TEST_F(ServerWithSenders, EveryLateAnswerReachesItsOwnConnection) {
 }
 
 TEST_F(ServerWithSenders, AConnectionClosedWhileASenderHoldsItKeepsItsDescriptorTillThen) {
-  delay_ = 5ms;
-  start(1);
-  blocker_.hold(*senders_);
-  Client client(port_);
-  client.send("/late");
-  EXPECT_EQ(client.answer(200ms), std::nullopt);  // now in the held sender's queue
-  asio::io_context io;                            // its own descriptors made before the stop
+  const auto client = late_answer_behind_a_held_sender();
+  asio::io_context io;  // its own descriptors made before the stop
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   std::atomic<bool> stopped{false};
   asio::post(io_, [this, &stopped] {
