@@ -1,5 +1,8 @@
 // A wallet channel (wallet-json or wallet-xml) on HTTP or HTTPS.
+#include <cstdint>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -55,6 +58,60 @@ MessageVerifier initial_verifier(SignScheme scheme, const std::string& secret) {
                                std::to_string(reinterpret_cast<std::uintptr_t>(&secret)));
 }
 
+// Where each order's notifications go: the URL its pay request named, and a refund's own
+// where it named another. Each URL is kept once and an order holds a 4-byte reference by
+// its model number: every pay names a URL, nearly always the same one or two, and a string
+// per order would cost more than the model's whole record of the order.
+class NotifyRoutes {
+ public:
+  void set_payment(std::uint32_t order, const std::string& url) {
+    if (order >= by_order_.size()) by_order_.resize(std::size_t{order} + 1, kNone);
+    by_order_[order] = intern(url);
+  }
+  void set_refund(std::uint32_t order, const std::string& refund_id, const std::string& url) {
+    const std::uint32_t id = intern(url);
+    if (id == payment_route(order)) {
+      refunds_.erase(refund_key(order, refund_id));  // its payment's URL: nothing to keep
+    } else {
+      refunds_[refund_key(order, refund_id)] = id;
+    }
+  }
+  // The URL named for the order or refund, or null if none was (the channel's own applies).
+  [[nodiscard]] const std::string* payment(std::uint32_t order) const {
+    const std::uint32_t id = payment_route(order);
+    return id == kNone ? nullptr : &urls_[id];
+  }
+  [[nodiscard]] const std::string* refund(std::uint32_t order, const std::string& refund_id) const {
+    const auto route = refunds_.find(refund_key(order, refund_id));
+    return route != refunds_.end() ? &urls_[route->second] : payment(order);
+  }
+  void clear() {
+    by_order_.clear();
+    refunds_.clear();
+    urls_.clear();
+    url_ids_.clear();
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  [[nodiscard]] std::uint32_t payment_route(std::uint32_t order) const {
+    return order < by_order_.size() ? by_order_[order] : kNone;
+  }
+  static std::string refund_key(std::uint32_t order, const std::string& refund_id) {
+    return std::to_string(order) + '\n' + refund_id;
+  }
+  std::uint32_t intern(const std::string& url) {
+    const auto [at, added] = url_ids_.try_emplace(url, static_cast<std::uint32_t>(urls_.size()));
+    if (added) urls_.push_back(url);
+    return at->second;
+  }
+
+  std::vector<std::uint32_t> by_order_;                     // by model order number
+  std::unordered_map<std::string, std::uint32_t> refunds_;  // only those unlike their payment's
+  std::vector<std::string> urls_;                           // each URL once
+  std::unordered_map<std::string, std::uint32_t> url_ids_;
+};
+
 }  // namespace
 
 // A wallet channel on HTTP: requests go through the codec into the model; answers leave
@@ -97,7 +154,7 @@ class WalletChannel final : public LiveChannel {
   void register_merchant(MessageVerifier verifier) override { verifier_ = std::move(verifier); }
   void reset() override {
     LiveChannel::reset();
-    notify_urls_.clear();
+    routes_.clear();
   }
   ChannelModel& model() override { return model_; }
   TimeNs now_ns() const override { return timers_.now_ns(); }
@@ -117,9 +174,10 @@ class WalletChannel final : public LiveChannel {
                                      std::move(error->headers), WireDelivery::normal});
     }
     auto& request = std::get<wallet_json::ParsedRequest>(parsed);
-    if (!request.notify_url.empty()) remember_notify_url(request.request, request.notify_url);
     Effects effects;
     const Decision decision = model_.handle(timers_.now_ns(), request.request, effects);
+    // After handle(), which makes a new order, and before its effects, which may notify.
+    if (!request.notify_url.empty()) remember_notify_url(request.request, request.notify_url);
     apply(effects);
     wallet_json::HttpReply reply = codec_.render(decision, signer_, envelope());
     HttpResponseOut out{reply.status, codec_.content_type, std::move(reply.body),
@@ -159,25 +217,24 @@ class WalletChannel final : public LiveChannel {
   }
 
   // A refund's notification goes where its refund request said, else where its payment's
-  // did, else to the channel's configured URL.
-  static std::string notify_key(const std::string& order_id, const std::string& refund_id) {
-    return refund_id.empty() ? order_id : order_id + '\n' + refund_id;
-  }
-  // A refund naming its payment's URL again (one process serving both) needs no entry.
+  // did, else to the channel's configured URL. A request for an order the model does not
+  // have (it refused to make one) has nothing to notify.
   void remember_notify_url(const Request& request, const std::string& url) {
-    if (!request.refund_id.empty()) {
-      const auto pay_url = notify_urls_.find(request.order_id);
-      if (pay_url != notify_urls_.end() && pay_url->second == url) return;
+    const auto order = model_.order_number(request.order_id);
+    if (!order) return;
+    if (request.refund_id.empty()) {
+      routes_.set_payment(*order, url);
+    } else {
+      routes_.set_refund(*order, request.refund_id, url);
     }
-    notify_urls_[notify_key(request.order_id, request.refund_id)] = url;
   }
   const std::string& notify_url_for(const Notification& n) const {
-    if (n.kind == NotificationKind::refund) {
-      const auto url = notify_urls_.find(notify_key(n.payment.order_id, n.refund.refund_id));
-      if (url != notify_urls_.end()) return url->second;
-    }
-    const auto url = notify_urls_.find(n.payment.order_id);
-    return url != notify_urls_.end() ? url->second : spec_.notify_url;
+    const auto order = model_.order_number(n.payment.order_id);
+    if (!order) return spec_.notify_url;  // e.g. a forged notification for an unknown order
+    const std::string* url = n.kind == NotificationKind::refund
+                                 ? routes_.refund(*order, n.refund.refund_id)
+                                 : routes_.payment(*order);
+    return url != nullptr ? *url : spec_.notify_url;
   }
 
   Timers& timers_;
@@ -191,7 +248,7 @@ class WalletChannel final : public LiveChannel {
   std::string hmac_secret_;  // shared with merchants through the control API (loopback only)
   NotifyClient notifier_;
   HttpServer server_;
-  std::unordered_map<std::string, std::string> notify_urls_;  // lookups only
+  NotifyRoutes routes_;
   std::uint64_t nonce_ = 0;
 };
 

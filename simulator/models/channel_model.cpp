@@ -401,9 +401,15 @@ std::string render_statement_csv(const std::vector<StatementRow>& rows) {
 }
 
 std::optional<PaymentView> ChannelModel::payment(std::string_view order_id) const {
+  const auto at = order_number(order_id);
+  if (!at) return std::nullopt;
+  return view_of(orders_[*at]);
+}
+
+std::optional<std::uint32_t> ChannelModel::order_number(std::string_view order_id) const {
   const std::uint32_t at = find_order(order_id);
   if (at == FlatIndex::none) return std::nullopt;
-  return view_of(orders_[at]);
+  return at;
 }
 
 }  // namespace fusebox::sim

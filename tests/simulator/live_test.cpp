@@ -3,6 +3,7 @@
 // faults, reads the ledger and registers merchant keys; transport faults reach the wire.
 // All of it with and without sender threads.
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -149,18 +150,21 @@ class LiveSimulatorTest : public ::testing::TestWithParam<std::size_t> {
           {
             const std::lock_guard lock(mutex_);
             notifications_.push_back(in.body);
+            notified_paths_.push_back(in.target);
           }
           respond(HttpResponseOut{
               200, "application/json", R"({"code":"SUCCESS"})", {}, net::WireDelivery::normal});
         },
         HttpLimits{});
     const auto merchant_port = merchant_->listen("127.0.0.1", 0);
+    merchant_url_ = "http://127.0.0.1:" + std::to_string(merchant_port);
     const std::string config = R"({"seed": 5, "channels": [
         {"name": "wx", "family": "wallet-json", "sign": "none", "tls": false,
          "notify_url": "http://127.0.0.1:)" +
                                std::to_string(merchant_port) + R"(/notify/wx",
-         "latency_ms": {"pay": 30, "query": 1, "statement": 1},
-         "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100}},
+         "latency_ms": {"pay": 30, "query": 1, "statement": 1, "refund": 1},
+         "outcome": {"success_p": 1, "decline_p": 0, "pay_after_ms": 100},
+         "refund": {"success_p": 1, "complete_after_ms": 20}},
         {"name": "signed", "family": "wallet-json", "sign": "ecdsa-p256-sha256", "tls": false},
         {"name": "secure", "family": "wallet-json", "sign": "none", "tls": true},
         {"name": "bank", "family": "bank-binary", "latency_ms": {"pay": 20, "query": 1},
@@ -197,6 +201,8 @@ class LiveSimulatorTest : public ::testing::TestWithParam<std::size_t> {
   std::uint16_t control_ = 0;
   std::mutex mutex_;
   std::vector<std::string> notifications_;
+  std::vector<std::string> notified_paths_;  // each notification's target, in step
+  std::string merchant_url_;
 };
 
 TEST_P(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
@@ -250,6 +256,52 @@ TEST_P(LiveSimulatorTest, PayAnswersAfterItsLatencySettlesAndNotifies) {
 
 // The models' timers are visible: how many wait, the queue's bound, and how many a full
 // queue lost (each an event that never happens).
+TEST_P(LiveSimulatorTest, NotificationsGoWhereTheirRequestsSaid) {
+  const auto with_url = [](json body, const std::string& url) {
+    if (!url.empty()) body["notify_url"] = url;
+    return body.dump();
+  };
+  const auto acked_reach = [this](int n) {
+    for (int i = 0; i < 150 && channel("wx")["counters"]["notifications_acked"] != n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return channel("wx")["counters"]["notifications_acked"] == n;
+  };
+  for (const auto& [order, path] : {std::pair<std::string, std::string>{"o-a", "/notify/a"},
+                                    {"o-b", "/notify/b"},
+                                    {"o-c", ""}}) {
+    const std::string url = path.empty() ? "" : merchant_url_ + path;
+    ASSERT_EQ(
+        call(wx_, http::verb::post, "/v1/pay", with_url(json::parse(pay_body(order)), url)).status,
+        200);
+  }
+  ASSERT_TRUE(acked_reach(3));
+  // r-a names a URL of its own; r-b its payment's again; r-c none (its payment's applies).
+  for (const auto& [order, path] : {std::pair<std::string, std::string>{"o-a", "/notify/refunds"},
+                                    {"o-b", "/notify/b"},
+                                    {"o-c", ""}}) {
+    const json refund{{"merchant_id", "m"}, {"nonce", "x"}, {"timestamp", 1},
+                      {"order_id", order},  {"amount", 40}, {"refund_id", "r" + order.substr(1)}};
+    const Reply refunded = call(wx_, http::verb::post, "/v1/refund",
+                                with_url(refund, path.empty() ? "" : merchant_url_ + path));
+    ASSERT_EQ(refunded.status, 200) << refunded.body;
+  }
+  ASSERT_TRUE(acked_reach(6));
+  std::map<std::string, std::string> path_of;  // refund id, else order id -> target
+  {
+    const std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < notifications_.size(); ++i) {
+      const json body = json::parse(notifications_[i]);
+      path_of[body.value("refund_id", "").empty() ? body["order_id"].get<std::string>()
+                                                  : body["refund_id"].get<std::string>()] =
+          notified_paths_[i];
+    }
+  }
+  const std::map<std::string, std::string> expected{
+      {"o-a", "/notify/a"},       {"o-b", "/notify/b"}, {"o-c", "/notify/wx"},
+      {"r-a", "/notify/refunds"}, {"r-b", "/notify/b"}, {"r-c", "/notify/wx"}};
+  EXPECT_EQ(path_of, expected);
+}
+
 TEST_P(LiveSimulatorTest, ControlApiCountsTheModelsTimers) {
   const json before = json::parse(call(control_, http::verb::get, "/control/timers").body);
   EXPECT_EQ(before["capacity"], 8'000'000);

@@ -122,6 +122,9 @@ class ChannelModel {
   [[nodiscard]] const ChannelCounters& counters() const { return counters_; }
   [[nodiscard]] const ChannelModelConfig& config() const { return config_; }
   [[nodiscard]] std::optional<PaymentView> payment(std::string_view order_id) const;
+  // The order's number: its place among the orders taken since the last reset, which are
+  // never dropped, so a driver can keep per-order data of its own in a plain vector.
+  [[nodiscard]] std::optional<std::uint32_t> order_number(std::string_view order_id) const;
   // A channel accepts connections unless a refuse_connections fault covers the node.
   [[nodiscard]] bool accepting(TimeNs now_ns, int node) const {
     return faults_.accepting(now_ns, node);
