@@ -32,7 +32,6 @@ class LiveSimulator::Impl {
   Impl(asio::io_context& io, SimulatorSpec spec, std::size_t send_threads)
       : io_(io),
         spec_(std::move(spec)),
-        send_threads_(send_threads),
         timers_(io, clock_),
         listener_check_(io),
         control_(
@@ -49,10 +48,11 @@ class LiveSimulator::Impl {
               }
               handle_control(in, after_refresh, channels_, ca_);
             },
-            HttpLimits{}) {}
+            HttpLimits{}) {
+    if (send_threads > 0) senders_.emplace(send_threads);
+  }
 
   json start() {
-    if (send_threads_ > 0) senders_.emplace(send_threads_);
     const bool any_tls =
         std::any_of(spec_.channels.begin(), spec_.channels.end(),
                     [](const ChannelSpec& c) { return c.tls && c.family != Family::bank_binary; });
@@ -156,7 +156,6 @@ class LiveSimulator::Impl {
 
   asio::io_context& io_;
   SimulatorSpec spec_;
-  std::size_t send_threads_;
   MonotonicClock clock_;
   Timers timers_;
   asio::steady_timer listener_check_;

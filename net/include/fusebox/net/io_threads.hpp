@@ -27,7 +27,6 @@ class IoThreads {
 
   // The context that takes the next piece of work. Called from one thread only.
   [[nodiscard]] boost::asio::io_context& next();
-  [[nodiscard]] std::size_t size() const { return contexts_.size(); }
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
